@@ -1,0 +1,214 @@
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Fresh machine: `make demo`, `make test`. Everything installs itself: a Python 3.13 venv
+# (.venv, pinned by constraints.txt), a staged copy of the collection under
+# build/ansible_collections/peernet/peergroup for ansible-test, and the venvs ansible-test makes
+# for the target Pythons 3.9-3.13 (PyPI is the only network needed). `make help` lists targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+empty :=
+space := $(empty) $(empty)
+
+# --- Pythons ----------------------------------------------------------------------------------
+
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
+
+# The managed-host code (modules, module_utils) supports Python 3.9-3.13; each one found is
+# used by sanity (compile, import) and units. pyenv's real interpreters go on PATH ahead of its
+# shims, because ansible-test runs its tools without PYENV_VERSION.
+SUPPORTED_PYTHONS := 3.13 3.12 3.11 3.10 3.9
+python_for = $(firstword $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1)) $(shell command -v python$(1)))
+TARGET_PYTHONS := $(strip $(foreach v,$(SUPPORTED_PYTHONS),$(if $(call python_for,$(v)),$(v))))
+PYENV_DIRS := $(foreach v,$(SUPPORTED_PYTHONS),$(firstword $(wildcard $(HOME)/.pyenv/versions/$(v).*)))
+ifneq ($(strip $(PYENV_DIRS)),)
+export PYENV_VERSION := $(subst $(space),:,$(notdir $(PYENV_DIRS)))
+endif
+
+# The target Python of the integration tests (modules run there; plugins run on 3.13).
+INTEGRATION_PYTHON ?= $(lastword $(TARGET_PYTHONS))
+
+# --- Paths and environment -------------------------------------------------------------------
+
+VENV ?= .venv
+VENV_DIR := $(abspath $(VENV))
+BUILD := $(CURDIR)/build
+STAGE := $(BUILD)/ansible_collections/peernet/peergroup
+DIST := $(BUILD)/dist
+EE_CONTEXT := $(BUILD)/ee-context
+
+export PATH := $(VENV_DIR)/bin:$(subst $(space),:,$(strip $(addsuffix /bin,$(PYENV_DIRS)) $(PATH)))
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# ansible-test runs in the staged copy. ANSIBLE_TEST_CONTENT_ROOT pins the content root there:
+# otherwise ansible-test would find this repository's .git above the stage, to which build/ is
+# ignored, and see no files.
+ANSIBLE_TEST := cd $(STAGE) && ANSIBLE_TEST_CONTENT_ROOT=$(STAGE) ansible-test
+ANSIBLE_TEST_ARGS ?= --color no
+SANITY_ARGS ?=
+UNITS_ARGS ?=
+INTEGRATION_ARGS ?=
+MOLECULE_ARGS ?= --all
+PYTEST_ARGS ?=
+
+TEST_STEPS := sanity units integration reliability changelog-lint lint molecule galaxy-build ee-context
+
+.PHONY: help venv stage sanity units integration reliability stress changelog-lint lint molecule \
+	demo bench galaxy-build ee-context test constraints clean distclean
+
+help:
+	@row() { printf '  %-18s %s\n' "$$1" "$$2"; }
+	echo "First steps: make demo, make test. Targets:"
+	row demo "the demo: one source, three targets, distribute twice (demo/run.sh)"
+	row test "every step below, then a line \"test: N passed, N failed\""
+	row "  sanity" "ansible-test sanity (compile, import on Python $(TARGET_PYTHONS))"
+	row "  units" "ansible-test units on Python $(TARGET_PYTHONS)"
+	row "  integration" "ansible-test integration, modules on Python $(INTEGRATION_PYTHON)"
+	row "  reliability" "tests/reliability with light counts (PYTEST_ARGS=...)"
+	row "  changelog-lint" "antsibull-changelog lint"
+	row "  lint" "ansible-lint --profile production"
+	row "  molecule" "molecule test --all (MOLECULE_ARGS='-s ssh' for one scenario)"
+	row "  galaxy-build" "build/dist/peernet-peergroup-*.tar.gz, checked for what must stay out"
+	row "  ee-context" "ansible-builder create into build/ee-context (no image is built)"
+	row stress "tests/reliability with heavy counts"
+	row bench "bench/run.py"
+	row venv "the controller venv ($(VENV)), pinned by constraints.txt"
+	row stage "the copy ansible-test runs in: build/ansible_collections/peernet/peergroup"
+	row constraints "re-pin constraints.txt from a fresh install of requirements-dev.txt"
+	row clean "remove build/ and test output (distclean: and the venv)"
+
+# --- Environment -----------------------------------------------------------------------------
+
+venv: $(VENV_DIR)/.installed
+
+$(VENV_DIR)/.installed: constraints.txt requirements-dev.txt
+	@if [ -z "$(PYTHON313)" ]; then echo "make: Python 3.13 not found; set PYTHON313=/path/to/python3.13" >&2; exit 1; fi
+	echo "venv: $(VENV) from $(PYTHON313)"
+	"$(PYTHON313)" -m venv --clear "$(VENV_DIR)"
+	"$(VENV_DIR)/bin/python" -m pip install --quiet -c constraints.txt -r requirements-dev.txt
+	touch "$@"
+
+# The copy ansible-test runs in (a symlink will not do: ansible-test and pytest resolve the working
+# directory, which must lie under ansible_collections/). Also installs .ci/get_pip.py as the pip
+# bootstrap script ansible-test would otherwise download from a host outside PyPI.
+stage: venv
+	@python .ci/stage.py "$(CURDIR)" "$(STAGE)"
+	pip_version=$$(python -c 'import types; from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(types.SimpleNamespace(version="3.13"))["pip"])')
+	get_pip="$(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py"
+	if [ ! -e "$$get_pip" ] || grep -q 'Stand-in for the get-pip.py script' "$$get_pip"; then
+	    install -D -m 0644 .ci/get_pip.py "$$get_pip"
+	fi
+
+# --- Checks ----------------------------------------------------------------------------------
+
+sanity: stage
+	@$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) $(SANITY_ARGS)
+
+units: stage
+	@$(ANSIBLE_TEST) units $(ANSIBLE_TEST_ARGS) --requirements \
+	    $(foreach v,$(TARGET_PYTHONS),--target-python venv/$(v)@$(call python_for,$(v))) $(UNITS_ARGS)
+
+integration: stage
+	@$(ANSIBLE_TEST) integration $(ANSIBLE_TEST_ARGS) --requirements \
+	    --target controller:python=venv/$(INTEGRATION_PYTHON)@$(call python_for,$(INTEGRATION_PYTHON)) $(INTEGRATION_ARGS)
+
+# The reliability suite imports the collection from the stage (build/ is on PYTHONPATH).
+reliability: stage
+	@PYTHONPATH="$(BUILD)" python -m pytest -p no:cacheprovider tests/reliability $(PYTEST_ARGS)
+
+stress: stage
+	@PYTHONPATH="$(BUILD)" python -m pytest -p no:cacheprovider tests/reliability --stress $(PYTEST_ARGS)
+
+changelog-lint: venv
+	@antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	echo "changelog-lint: $$(ls changelogs/fragments | wc -l) fragment(s) OK"
+
+lint: stage
+	@paths="$$(for p in roles playbooks extensions; do [ -d "$$p" ] && echo "$$p"; done)"
+	if [ -z "$$paths" ]; then echo "lint: no roles, playbooks or extensions yet"; exit 0; fi
+	ansible-lint --profile production $$paths
+
+molecule: stage
+	@if [ ! -d extensions/molecule ]; then echo "molecule: no extensions/molecule yet"; exit 0; fi
+	molecule test $(MOLECULE_ARGS)
+
+# --- Demo, benchmarks ------------------------------------------------------------------------
+
+demo: stage
+	@bash demo/run.sh
+
+bench: stage
+	@if [ ! -f bench/run.py ]; then echo "bench: bench/run.py not written yet" >&2; exit 1; fi
+	PYTHONPATH="$(BUILD)" python bench/run.py $(BENCH_ARGS)
+
+# --- Artifacts -------------------------------------------------------------------------------
+
+galaxy-build: venv
+	@rm -rf "$(DIST)"
+	ansible-galaxy collection build --force --output-path "$(DIST)" .
+	tarball=$$(ls "$(DIST)"/peernet-peergroup-*.tar.gz)
+	entries=$$(tar -tzf "$$tarball")
+	unwanted=$$(grep -E '^(\.ci|\.git|\.venv|bench|build|demo|extensions|tests)(/|$$)' <<<"$$entries" || true)
+	if [ -n "$$unwanted" ]; then echo "galaxy-build: $$tarball must not hold:" >&2; echo "$$unwanted" >&2; exit 1; fi
+	for needed in MANIFEST.json FILES.json meta/runtime.yml LICENSES/GPL-3.0-or-later.txt; do
+	    grep -qx "$$needed" <<<"$$entries" || { echo "galaxy-build: $$tarball lacks $$needed" >&2; exit 1; }
+	done
+	echo "galaxy-build: $$(wc -l <<<"$$entries") entries, none under tests/ .ci/ bench/ build/ demo/ extensions/"
+
+ee-context: galaxy-build
+	@rm -rf "$(EE_CONTEXT)"
+	ansible-builder create --file execution-environment.yml --context "$(EE_CONTEXT)" --output-filename Containerfile -v 1
+	test -s "$(EE_CONTEXT)/Containerfile"
+	ls "$(EE_CONTEXT)"/_build/collections/peernet-peergroup-*.tar.gz >/dev/null
+	for file in requirements.txt bindep.txt; do test -s "$(EE_CONTEXT)/_build/$$file"; done
+	grep -q 'ansible-galaxy collection install' "$(EE_CONTEXT)/Containerfile"
+	echo "ee-context: $(EE_CONTEXT)/Containerfile"
+
+# --- Everything ------------------------------------------------------------------------------
+
+# Runs every step even after a failure, then fails if any did.
+test: venv
+	@passed=0; failed=0; failures=""
+	for step in $(TEST_STEPS); do
+	    echo "=== make $$step"
+	    start=$$SECONDS
+	    if $(MAKE) "$$step"; then
+	        passed=$$((passed + 1)); echo "=== $$step passed in $$((SECONDS - start)) s"
+	    else
+	        failed=$$((failed + 1)); failures="$$failures $$step"; echo "=== $$step FAILED after $$((SECONDS - start)) s"
+	    fi
+	done
+	if [ "$$failed" -gt 0 ]; then echo "failed steps:$$failures"; fi
+	echo "test: $$passed passed, $$failed failed"
+	[ "$$failed" -eq 0 ]
+
+# --- Maintenance -----------------------------------------------------------------------------
+
+constraints:
+	@if [ -z "$(PYTHON313)" ]; then echo "make: Python 3.13 not found; set PYTHON313=/path/to/python3.13" >&2; exit 1; fi
+	rm -rf "$(BUILD)/constraints-venv"
+	"$(PYTHON313)" -m venv "$(BUILD)/constraints-venv"
+	"$(BUILD)/constraints-venv/bin/python" -m pip install --quiet -r requirements-dev.txt
+	{ sed -n '1,/^# Every package/p' constraints.txt | sed '$$d'
+	  echo '# Every package of the controller venv (Python 3.13), pinned: `pip freeze` of a fresh'
+	  echo '# `pip install -r requirements-dev.txt`. Refresh with `make constraints`.'
+	  "$(BUILD)/constraints-venv/bin/python" -m pip freeze --exclude-editable | sort -f
+	} > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf "$(BUILD)/constraints-venv"
+	echo "constraints: $$(grep -c '==' constraints.txt) pins"
+
+clean:
+	rm -rf build tests/output .hypothesis
+
+distclean: clean
+	rm -rf "$(VENV_DIR)"

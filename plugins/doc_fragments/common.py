@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # Options and requirements every module that opens the host store shares.
+    DOCUMENTATION = r"""
+options:
+  store_path:
+    description:
+      - Directory of the per-user host store on the managed node.
+      - Created with mode C(0700) when missing (not in check mode).
+      - A store owned by another user, or group- or world-writable, is refused with
+        C(PEER_E_NO_KEY_ACCESS).
+      - Defaults to C($XDG_DATA_HOME/peernet) or C(~/.local/share/peernet), and to
+        C(/var/lib/peernet) for root.
+    type: path
+requirements:
+  - cryptography >= 42.0
+  - lxml >= 4.9
+notes:
+  - Failures return C(hresult) with the Windows HRESULT C(name), C(code) (hex) and signed C(value).
+seealso:
+  - module: peernet.peergroup.store_info
+"""
+
+    # Options of modules that take a password.
+    PASSWORD = r"""
+options:
+  password:
+    description:
+      - Password that seals the document (export) or opens it (import).
+      - Never logged or returned. Keep it in Ansible Vault.
+    type: str
+    required: true
+"""

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Target-side Python requirements, in one place.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# (import name, pip name, minimum version): the oldest releases with every API the core uses
+# (AES-GCM, scrypt, PKCS#7 and PKCS#12 builders; lxml's hardened parser options).
+REQUIREMENTS = (
+    ("cryptography", "cryptography", "42.0"),
+    ("lxml", "lxml", "4.9"),
+)
+
+
+def _version_tuple(text: str) -> tuple:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def missing_requirements() -> list:
+    """Return ``(pip requirement, reason)`` for each requirement absent or too old."""
+    missing = []
+    for import_name, pip_name, minimum in REQUIREMENTS:
+        requirement = "%s>=%s" % (pip_name, minimum)
+        try:
+            module = importlib.import_module(import_name)
+        except ImportError as exc:
+            missing.append((requirement, "not importable: %s" % exc))
+            continue
+        version = getattr(module, "__version__", "0")
+        if _version_tuple(version) < _version_tuple(minimum):
+            missing.append((requirement, "version %s is installed" % version))
+    return missing

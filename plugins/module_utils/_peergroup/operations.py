@@ -1,0 +1,628 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The decisions every module makes, shared by check mode and real runs.
+
+Each ``plan_*`` function reads the store and returns a ``Plan``; the module
+calls ``plan.apply()`` only when it is not in check mode.  Results and diffs
+hold non-secret metadata only.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import (
+    IdentityRecord,
+    MembershipRecord,
+)
+
+SCOPES = ("global", "site-local", "link-local")
+OVERWRITE_POLICIES = ("never", "if_newer", "always")
+MAX_FRIENDLY_NAME = 255
+DEFAULT_CLOUD = "Global_"
+
+
+class Plan(object):
+    """What a module would do: ``changed``, diffs, a result, and ``apply()``.
+
+    ``apply`` performs the change in one store transaction and returns values to
+    merge into ``result`` (known only after the change, e.g. a new peer name).
+    An unchanged plan may still carry bookkeeping that is not a change.
+    """
+
+    def __init__(self, changed, before=None, after=None, result=None, apply=None):
+        self.changed = changed
+        self.diff_before = before if before is not None else {}
+        self.diff_after = after if after is not None else {}
+        self.result = result if result is not None else {}
+        self._apply = apply
+
+    def apply(self):
+        """Run the change; modules call it whenever they are not in check mode."""
+        if self._apply is None:
+            return {}
+        return self._apply() or {}
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _iso(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_friendly_name(text):
+    if not text or len(text) > MAX_FRIENDLY_NAME or "\x00" in text:
+        raise PeerError(
+            "PEER_E_INVALID_FRIENDLY_NAME",
+            "friendly name must be 1 to %d characters without NUL" % MAX_FRIENDLY_NAME,
+        )
+    return text
+
+
+# --- identities -------------------------------------------------------------
+
+
+def identity_summary(record):
+    return {
+        "peer_name": record.peer_name,
+        "classifier": record.classifier,
+        "friendly_name": record.friendly_name,
+        "key_size": record.key_size,
+    }
+
+
+def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
+    classifier = peername.validate_classifier(classifier)
+    friendly_name = validate_friendly_name(friendly_name or classifier)
+    if key_size not in certs.KEY_SIZES:
+        raise PeerError("E_INVALIDARG", "key_size must be one of %s" % ", ".join(map(str, certs.KEY_SIZES)))
+    found = store.find_identities(classifier, friendly_name)
+    if found:
+        record = found[0]
+        summary = identity_summary(record)
+        result = _identity_result(record)
+        return Plan(False, summary, summary, result)
+
+    after = {"peer_name": None, "classifier": classifier, "friendly_name": friendly_name, "key_size": key_size}
+
+    def apply():
+        key = certs.generate_key(key_size)
+        name = str(peername.secure_name(key.public_key(), classifier))
+        cert = certs.make_identity_certificate(key, name)
+        record = IdentityRecord(
+            peer_name=name,
+            classifier=classifier,
+            friendly_name=friendly_name,
+            key_size=key_size,
+            private_key=certs.private_key_to_der(key),
+            certificate=certs.certificate_to_der(cert),
+        )
+        with store.transaction():
+            store.add_identity(record)
+        return _identity_result(record)
+
+    return Plan(True, {}, after, {"identity_peer_name": None, "identity_info_xml": None}, apply)
+
+
+def _identity_result(record):
+    cert = certs.certificate_from_der(record.certificate)
+    return {
+        "identity_peer_name": record.peer_name,
+        "identity_info_xml": documents.render_identity_info(cert).decode("utf-8"),
+    }
+
+
+def plan_identity_absent(store, peer_name=None, classifier=None, friendly_name=None, force=False):
+    if peer_name:
+        str(peername.parse(peer_name))
+        record = store.get_identity(peer_name)
+        records = [record] if record else []
+    else:
+        classifier = peername.validate_classifier(classifier)
+        records = store.find_identities(classifier, friendly_name or classifier)
+    if not records:
+        return Plan(False, {}, {}, {"identity_peer_name": peer_name})
+    for record in records:
+        groups = store.count_memberships(record.peer_name)
+        if groups and not force:
+            raise PeerError(
+                "PEER_E_GROUPS_EXIST",
+                "identity %s still belongs to %d group(s); remove them or set force" % (record.peer_name, groups),
+            )
+
+    def apply():
+        with store.transaction():
+            for record in records:
+                store.remove_identity(record.peer_name)
+
+    before = identity_summary(records[0])
+    return Plan(True, before, {}, {"identity_peer_name": records[0].peer_name}, apply)
+
+
+# --- groups -----------------------------------------------------------------
+
+
+def membership_summary(record, now=None):
+    """Non-secret metadata of one membership (store_info, diffs, results)."""
+    chain = [certs.certificate_from_der(der) for der in record.chain]
+    leaf = chain[-1]
+    now = now or _utcnow()
+    not_after = certs.not_after_of(leaf)
+    summary = {
+        "identity_peer_name": record.identity_peer_name,
+        "group_peer_name": record.group_peer_name,
+        "group_friendly_name": record.group_friendly_name,
+        "cloud": record.cloud,
+        "scope": record.scope,
+        "cloud_flags": record.cloud_flags,
+        "roles": certs.roles_of(leaf),
+        "owner": record.group_key is not None,
+        "chain_length": len(chain),
+        "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
+        "not_before": _iso(certs.not_before_of(leaf)),
+        "not_after": _iso(not_after),
+        "days_left": (not_after - now).days,
+    }
+    return summary
+
+
+def chain_status(record, now=None):
+    """``(verified, problem)`` for a stored chain; the problem is a short text."""
+    try:
+        certs.verify_chain(
+            [certs.certificate_from_der(der) for der in record.chain],
+            record.group_peer_name,
+            record.identity_peer_name,
+            now=now,
+        )
+    except PeerError as exc:
+        return False, "%s: %s" % (exc.name, exc.message)
+    return True, None
+
+
+def _owned_memberships(store, creator, classifier):
+    return [
+        record
+        for record in store.list_memberships(creator)
+        if record.group_key is not None and peername.parse(record.group_peer_name).classifier == classifier
+    ]
+
+
+def _require_identity(store, peer_name):
+    str(peername.parse(peer_name))
+    record = store.get_identity(peer_name)
+    if record is None:
+        raise PeerError("PEER_E_NOT_FOUND", "identity %s is not in the store" % peer_name)
+    return record
+
+
+def _renew_membership(record, identity, lifetime):
+    """A new leaf GMC for ``identity`` issued with the group key (owner only)."""
+    group_key = certs.private_key_from_der(record.group_key)
+    root = certs.certificate_from_der(record.chain[0])
+    identity_cert = certs.certificate_from_der(identity.certificate)
+    gmc = certs.issue_gmc(
+        root,
+        group_key,
+        identity_cert.public_key(),
+        identity.peer_name,
+        record.group_peer_name,
+        [certs.ROLE_ADMIN],
+        lifetime,
+    )
+    return record._replace(chain=(record.chain[0], certs.certificate_to_der(gmc)), imported_digest=None)
+
+
+def plan_group_present(
+    store,
+    creator,
+    classifier,
+    friendly_name=None,
+    cloud=DEFAULT_CLOUD,
+    scope="global",
+    cloud_flags=0,
+    gmc_lifetime=365,
+    renew_days=30,
+    force_renew=False,
+    key_size=2048,
+):
+    identity = _require_identity(store, creator)
+    classifier = peername.validate_classifier(classifier)
+    friendly_name = validate_friendly_name(friendly_name or classifier)
+    cloud = documents.validate_cloud_name(cloud)
+    if scope not in SCOPES:
+        raise PeerError("E_INVALIDARG", "scope must be one of %s" % ", ".join(SCOPES))
+    if cloud_flags not in (0, 1):
+        raise PeerError("E_INVALIDARG", "cloud_flags must be 0 or 1")
+    if not 1 <= gmc_lifetime <= 36500:
+        raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime must be 1 to 36500 days")
+    lifetime = datetime.timedelta(days=gmc_lifetime)
+    wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags, "group_friendly_name": friendly_name}
+
+    existing = _owned_memberships(store, creator, classifier)
+    if existing:
+        record = existing[0]
+        before = membership_summary(record)
+        updated = record._replace(**wanted)
+        renew = force_renew or before["days_left"] < renew_days
+        changed = renew or updated != record
+        after = dict(before, **wanted)
+        if renew:
+            after.update(not_before="(renewed)", not_after="(renewed)", chain_fingerprints=["(renewed)"])
+        result = {"group_peer_name": record.group_peer_name, "identity_peer_name": creator, "renewed": renew}
+
+        def apply_update():
+            final = _renew_membership(updated, identity, lifetime) if renew else updated
+            with store.transaction():
+                store.put_membership(final)
+            return {"membership": membership_summary(final)}
+
+        result["membership"] = before if not changed else after
+        return Plan(changed, before, after, result, apply_update if changed else None)
+
+    after = dict(wanted, group_peer_name=None, identity_peer_name=creator, owner=True, roles=[certs.ROLE_ADMIN])
+
+    def apply_create():
+        group_key = certs.generate_key(key_size)
+        group_name = str(peername.secure_name(group_key.public_key(), classifier))
+        root = certs.make_group_root(group_key, group_name)
+        record = MembershipRecord(
+            identity_peer_name=creator,
+            group_peer_name=group_name,
+            cloud=cloud,
+            scope=scope,
+            cloud_flags=cloud_flags,
+            chain=(certs.certificate_to_der(root),),
+            group_key=certs.private_key_to_der(group_key),
+            group_classifier=classifier,
+            group_friendly_name=friendly_name,
+            imported_digest=None,
+        )
+        record = _renew_membership(record, identity, lifetime)
+        with store.transaction():
+            store.put_membership(record)
+        return {"group_peer_name": group_name, "membership": membership_summary(record)}
+
+    return Plan(True, {}, after, {"group_peer_name": None, "identity_peer_name": creator, "renewed": False}, apply_create)
+
+
+def plan_group_absent(store, creator, peer_name=None, classifier=None):
+    str(peername.parse(creator))
+    if peer_name:
+        str(peername.parse(peer_name))
+        record = store.get_membership(creator, peer_name)
+        records = [record] if record else []
+    else:
+        records = _owned_memberships(store, creator, peername.validate_classifier(classifier))
+    if not records:
+        return Plan(False, {}, {}, {"group_peer_name": peer_name, "identity_peer_name": creator})
+
+    def apply():
+        with store.transaction():
+            for record in records:
+                store.remove_membership(record.identity_peer_name, record.group_peer_name)
+
+    result = {"group_peer_name": records[0].group_peer_name, "identity_peer_name": creator}
+    return Plan(True, membership_summary(records[0]), {}, result, apply)
+
+
+def store_inventory(store, now=None):
+    identities = [identity_summary(record) for record in store.list_identities()]
+    memberships = []
+    for record in store.list_memberships():
+        summary = membership_summary(record, now)
+        summary["chain_verified"], summary["chain_problem"] = chain_status(record, now)
+        memberships.append(summary)
+    return {"identities": identities, "memberships": memberships}
+
+
+# --- group configuration export / import ----------------------------------
+
+
+def _config_from_record(record):
+    return documents.GroupConfig(
+        identity_peer_name=record.identity_peer_name,
+        group_peer_name=record.group_peer_name,
+        cloud=record.cloud,
+        scope=record.scope,
+        cloud_flags=record.cloud_flags,
+        chain=tuple(record.chain),
+        group_key=record.group_key,
+    )
+
+
+def config_summary(config):
+    """Non-secret metadata of a ``GroupConfig``."""
+    chain = [certs.certificate_from_der(der) for der in config.chain]
+    leaf = chain[-1]
+    return {
+        "identity_peer_name": config.identity_peer_name,
+        "group_peer_name": config.group_peer_name,
+        "cloud": config.cloud,
+        "scope": config.scope,
+        "cloud_flags": config.cloud_flags,
+        "group_key_included": config.group_key is not None,
+        "chain_subjects": [certs.subject_text(cert) for cert in chain],
+        "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
+        "not_before": _iso(certs.not_before_of(leaf)),
+        "not_after": _iso(certs.not_after_of(leaf)),
+    }
+
+
+def _same_content(existing_bytes, config, cache):
+    """True when an existing document opens with the password to ``config``.
+
+    Any failure to read or open it counts as different, like openssl_pkcs12.
+    """
+    try:
+        current = documents.parse_group_config(existing_bytes).open(cache)
+    except PeerError:
+        return False
+    return not current.diff_fields(config)
+
+
+class ExportRequest(object):
+    """One ``(identity, group)`` to export, with the bytes at ``dest`` if any."""
+
+    def __init__(self, identity, group, include_group_key=True, existing=None):
+        self.identity = identity
+        self.group = group
+        self.include_group_key = include_group_key
+        self.existing = existing
+
+
+def plan_group_config_export(store, requests, cache):
+    """Plan one export per request; a batch pays one KDF for all new documents.
+
+    The result's ``configs`` list has, per request, its metadata, ``changed`` and
+    ``config_xml`` (sealed, safe to return) once known.
+    """
+    items = []
+    for request in requests:
+        str(peername.parse(request.identity))
+        str(peername.parse(request.group))
+        record = store.get_membership(request.identity, request.group)
+        if record is None:
+            raise PeerError(
+                "PEER_E_NOT_FOUND",
+                "identity %s is not a member of group %s in this store" % (request.identity, request.group),
+            )
+        config = _config_from_record(record)
+        if not request.include_group_key:
+            config = config._replace(group_key=None)
+        unchanged = request.existing is not None and _same_content(request.existing, config, cache)
+        items.append((request, config, unchanged))
+
+    def render_all(seal_key):
+        configs = []
+        for request, config, unchanged in items:
+            entry = config_summary(config)
+            entry["changed"] = not unchanged
+            if unchanged:
+                entry["config_xml"] = request.existing.decode("utf-8")
+            elif seal_key is not None:
+                entry["config_xml"] = documents.render_group_config(config, seal_key).decode("utf-8")
+            else:
+                entry["config_xml"] = None
+            configs.append(entry)
+        return configs
+
+    changed = any(not unchanged for _request, _config, unchanged in items)
+    # Sealing needs a key: derive it only when something is new, never in check mode.
+    result = {"configs": render_all(None)}
+    before = [config_summary(config) for request, config, unchanged in items if unchanged]
+    after = [config_summary(config) for request, config, unchanged in items]
+
+    def apply():
+        return {"configs": render_all(cache.new_key())}
+
+    return Plan(changed, {"configs": before}, {"configs": after}, result, apply if changed else None)
+
+
+def plan_group_config_import(store, data, cache, overwrite="never"):
+    """Decide an import of one ``PEERGROUPCONFIG`` document (bytes)."""
+    if overwrite not in OVERWRITE_POLICIES:
+        raise PeerError("E_INVALIDARG", "overwrite must be one of %s" % ", ".join(OVERWRITE_POLICIES))
+    sealed = documents.parse_group_config(data)
+    identity_name = sealed.identity_peer_name
+    group_name = sealed.group_peer_name
+    existing = store.get_membership(identity_name, group_name)
+    result = {"identity_peer_name": identity_name, "group_peer_name": group_name}
+
+    if existing is not None and existing.imported_digest == sealed.digest:
+        # The very document already imported: nothing to decide, no KDF.
+        summary = membership_summary(existing)
+        result.update(_import_result(summary, []))
+        return Plan(False, summary, summary, result)
+
+    identity = _require_identity(store, identity_name)
+    chain = certs.verify_chain(sealed.certificates, group_name, identity_name)
+    if not certs.public_key_matches(certs.certificate_from_der(identity.certificate).public_key(), chain.leaf):
+        raise PeerError(
+            "PEER_E_INVALID_CREDENTIAL",
+            "the GMC was issued to another key than identity %s holds" % identity_name,
+        )
+    config = sealed.open(cache)
+    config = config._replace(chain=tuple(certs.certificate_to_der(cert) for cert in chain.certs))
+    new_record = MembershipRecord(
+        identity_peer_name=identity_name,
+        group_peer_name=group_name,
+        cloud=config.cloud,
+        scope=config.scope,
+        cloud_flags=config.cloud_flags,
+        chain=config.chain,
+        group_key=config.group_key,
+        group_classifier=peername.parse(group_name).classifier,
+        group_friendly_name=existing.group_friendly_name if existing else peername.parse(group_name).classifier,
+        imported_digest=sealed.digest,
+    )
+    after = membership_summary(new_record)
+
+    if existing is None:
+        changed_fields = ["membership"]
+    else:
+        changed_fields = _config_from_record(existing).diff_fields(config)
+    before = membership_summary(existing) if existing is not None else {}
+
+    if existing is not None and not changed_fields:
+        result.update(_import_result(before, []))
+
+        def remember_digest():
+            # Bookkeeping only: the next import of these bytes skips the KDF.
+            with store.transaction():
+                store.put_membership(existing._replace(imported_digest=sealed.digest))
+
+        return Plan(False, before, before, result, remember_digest)
+
+    if existing is not None and overwrite == "never":
+        raise PeerError(
+            "PEER_E_ALREADY_EXISTS",
+            "a different configuration of identity %s in group %s is already present (differs in: %s); "
+            "set overwrite to if_newer or always to replace it" % (identity_name, group_name, ", ".join(changed_fields)),
+        )
+    if existing is not None and overwrite == "if_newer":
+        stored_start = certs.not_before_of(certs.certificate_from_der(existing.chain[-1]))
+        if not chain.not_before > stored_start:
+            raise PeerError(
+                "PEER_E_ALREADY_EXISTS",
+                "the document's GMC (valid from %s) is not newer than the stored one (valid from %s)"
+                % (_iso(chain.not_before), _iso(stored_start)),
+            )
+
+    result.update(_import_result(after, changed_fields))
+
+    def apply():
+        with store.transaction():
+            store.put_membership(new_record)
+
+    return Plan(True, before, after, result, apply)
+
+
+def _import_result(summary, changed_fields):
+    return {
+        "changed_fields": changed_fields,
+        "chain_fingerprints": summary["chain_fingerprints"],
+        "not_after": summary["not_after"],
+        "owner": summary["owner"],
+    }
+
+
+# --- identity export / import -----------------------------------------------
+
+
+def plan_identity_export(store, peer_name, cache, existing=None):
+    identity = _require_identity(store, peer_name)
+    summary = identity_summary(identity)
+    if existing is not None:
+        try:
+            name, key_der, cert_der = documents.parse_identity_export(existing).open(cache)
+            unchanged = (name, key_der, cert_der) == (
+                identity.peer_name,
+                _normalised_key(identity.private_key),
+                identity.certificate,
+            )
+        except PeerError:
+            unchanged = False
+        if unchanged:
+            return Plan(False, summary, summary, {"identity_peer_name": peer_name, "identity_xml": existing.decode("utf-8")})
+
+    def apply():
+        key = certs.private_key_from_der(identity.private_key)
+        cert = certs.certificate_from_der(identity.certificate)
+        document = documents.render_identity_export(identity.peer_name, key, cert, cache.password, cache.new_key())
+        return {"identity_xml": document.decode("utf-8")}
+
+    before = summary if existing is not None else {}
+    return Plan(True, before, summary, {"identity_peer_name": peer_name, "identity_xml": None}, apply)
+
+
+def _normalised_key(private_key_der):
+    return certs.private_key_to_der(certs.private_key_from_der(private_key_der))
+
+
+def plan_identity_import(store, data, cache, friendly_name=None):
+    parsed = documents.parse_identity_export(data)
+    name = parsed.peer_name
+    existing = store.get_identity(name)
+    result = {"identity_peer_name": name}
+    if existing is not None:
+        # The peer name commits to the public key (SHA-1 of it): same name, same key.
+        summary = identity_summary(existing)
+        return Plan(False, summary, summary, result)
+    peer_name, key_der, cert_der = parsed.open(cache)
+    key = certs.private_key_from_der(key_der)
+    classifier = peername.parse(peer_name).classifier
+    record = IdentityRecord(
+        peer_name=peer_name,
+        classifier=classifier,
+        friendly_name=validate_friendly_name(friendly_name or classifier),
+        key_size=key.key_size,
+        private_key=key_der,
+        certificate=cert_der,
+    )
+    after = identity_summary(record)
+
+    def apply():
+        with store.transaction():
+            store.add_identity(record)
+
+    return Plan(True, {}, after, result, apply)
+
+
+# --- reading documents without the password ----------------------------------
+
+
+def describe_document(data, now=None):
+    """Public facts of a document and whether it can be imported anywhere.
+
+    ``valid`` is False when no target could import it (bad chain, expired GMC,
+    ...); the password and the target's store are not needed to know that.
+    """
+    if b"<PEERIDENTITYEXPORT" in data[:1024]:
+        parsed = documents.parse_identity_export(data)
+        return {
+            "valid": True,
+            "problem": None,
+            "hresult": None,
+            "document_type": "PEERIDENTITYEXPORT",
+            "identity_peer_name": parsed.peer_name,
+            "digest": parsed.digest,
+        }
+    sealed = documents.parse_group_config(data)
+    info = {
+        "valid": True,
+        "problem": None,
+        "hresult": None,
+        "document_type": "PEERGROUPCONFIG",
+        "identity_peer_name": sealed.identity_peer_name,
+        "group_peer_name": sealed.group_peer_name,
+        "cloud": sealed.cloud,
+        "scope": sealed.scope,
+        "cloud_flags": sealed.cloud_flags,
+        "group_key_included": sealed.group_key_included,
+        "kdf": dict(sealed.kdf._asdict()),
+        "digest": sealed.digest,
+        "chain": [certs.describe_certificate(cert) for cert in sealed.certificates],
+    }
+    try:
+        chain = certs.verify_chain(sealed.certificates, sealed.group_peer_name, sealed.identity_peer_name, now=now)
+    except PeerError as exc:
+        info.update(valid=False, problem=exc.message, hresult=exc.as_dict())
+    else:
+        info.update(
+            chain=[certs.describe_certificate(cert) for cert in chain.certs],
+            roles=list(chain.roles),
+            not_before=_iso(chain.not_before),
+            not_after=_iso(chain.not_after),
+        )
+    return info

@@ -1,0 +1,559 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The host store: identities and group memberships in one SQLite database (WAL).
+
+See docs/store.md for the layout, the permission checks and crash behaviour.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+import struct
+import time
+from typing import NamedTuple, Optional, Tuple
+
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+
+STORE_FILE = "store.db"
+SCHEMA_VERSION = 1
+SCOPES = ("global", "site-local", "link-local")
+BUSY_TIMEOUT_SECONDS = 30.0
+
+_SCHEMA = (
+    """CREATE TABLE identity (
+        peer_name TEXT PRIMARY KEY NOT NULL,
+        classifier TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        key_size INTEGER NOT NULL,
+        private_key BLOB NOT NULL,
+        certificate BLOB NOT NULL
+    )""",
+    "CREATE INDEX identity_by_classifier ON identity (classifier, friendly_name)",
+    """CREATE TABLE membership (
+        identity_peer_name TEXT NOT NULL REFERENCES identity (peer_name),
+        group_peer_name TEXT NOT NULL,
+        cloud TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        cloud_flags INTEGER NOT NULL,
+        chain BLOB NOT NULL,
+        group_key BLOB,
+        group_classifier TEXT NOT NULL,
+        group_friendly_name TEXT NOT NULL,
+        imported_digest TEXT,
+        PRIMARY KEY (identity_peer_name, group_peer_name)
+    )""",
+    "PRAGMA user_version = %d" % SCHEMA_VERSION,
+)
+
+_IDENTITY_COLUMNS = "peer_name, classifier, friendly_name, key_size, private_key, certificate"
+_MEMBERSHIP_COLUMNS = (
+    "identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain, group_key, "
+    "group_classifier, group_friendly_name, imported_digest"
+)
+_INSERT_IDENTITY = "INSERT INTO identity (%s) VALUES (?, ?, ?, ?, ?, ?)" % _IDENTITY_COLUMNS
+_PUT_MEMBERSHIP = "INSERT OR REPLACE INTO membership (%s) VALUES (%s)" % (_MEMBERSHIP_COLUMNS, ", ".join("?" * 10))
+_LENGTH = struct.Struct(">I")
+
+
+def default_store_path() -> str:
+    """/var/lib/peernet for root, else the user's XDG data directory."""
+    if os.geteuid() == 0:
+        return "/var/lib/peernet"
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec says a relative value is invalid and must be ignored.
+    if not os.path.isabs(data_home):
+        data_home = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(data_home, "peernet")
+
+
+class IdentityRecord(NamedTuple):
+    peer_name: str
+    classifier: str
+    friendly_name: str
+    key_size: int
+    private_key: bytes
+    certificate: bytes
+
+    def __repr__(self) -> str:
+        # Records end up in tracebacks and debug output: never show the key.
+        return (
+            "IdentityRecord(peer_name=%r, classifier=%r, friendly_name=%r, key_size=%r, "
+            "private_key=<hidden>, certificate=<%d bytes>)"
+            % (self.peer_name, self.classifier, self.friendly_name, self.key_size, len(self.certificate))
+        )
+
+
+class MembershipRecord(NamedTuple):
+    identity_peer_name: str
+    group_peer_name: str
+    cloud: str
+    scope: str
+    cloud_flags: int
+    chain: Tuple[bytes, ...]
+    group_key: Optional[bytes]
+    group_classifier: str
+    group_friendly_name: str
+    imported_digest: Optional[str]
+
+    def __repr__(self) -> str:
+        return (
+            "MembershipRecord(identity_peer_name=%r, group_peer_name=%r, cloud=%r, scope=%r, cloud_flags=%r, "
+            "chain=<%d certificates>, group_key=%s, group_classifier=%r, group_friendly_name=%r, imported_digest=%r)"
+            % (
+                self.identity_peer_name,
+                self.group_peer_name,
+                self.cloud,
+                self.scope,
+                self.cloud_flags,
+                len(self.chain),
+                "None" if self.group_key is None else "<hidden>",
+                self.group_classifier,
+                self.group_friendly_name,
+                self.imported_digest,
+            )
+        )
+
+
+def encode_chain(chain) -> bytes:
+    """DER certificates, root first, as one blob of 4-byte big-endian length + DER."""
+    return b"".join(_LENGTH.pack(len(der)) + der for der in chain)
+
+
+def decode_chain(blob: bytes) -> Tuple[bytes, ...]:
+    """The inverse of ``encode_chain``; a damaged blob is a corrupted store."""
+    certs = []
+    offset = 0
+    while offset < len(blob):
+        if offset + _LENGTH.size > len(blob):
+            raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain is truncated")
+        (length,) = _LENGTH.unpack_from(blob, offset)
+        offset += _LENGTH.size
+        end = offset + length
+        if length == 0 or end > len(blob):
+            raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain has a bad length")
+        certs.append(bytes(blob[offset:end]))
+        offset = end
+    if not certs:
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain is empty")
+    return tuple(certs)
+
+
+def _refuse(path, reason):
+    return PeerError("PEER_E_NO_KEY_ACCESS", "refusing to use the store: %s %s" % (path, reason))
+
+
+def _check_ancestors(directory):
+    """No ancestor may let others rename entries (world-writable without sticky bit)."""
+    current = os.path.dirname(directory)
+    while True:
+        try:
+            info = os.stat(current)
+        except FileNotFoundError:
+            info = None
+        if info is not None and info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+            raise _refuse(current, "is world-writable without the sticky bit, so others could replace the store")
+        parent = os.path.dirname(current)
+        if parent == current:
+            return
+        current = parent
+
+
+def _check_directory(directory):
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        raise _refuse(directory, "is a dangling symbolic link") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise _refuse(directory, "is not a directory")
+    if info.st_uid != os.geteuid():
+        raise _refuse(directory, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise _refuse(directory, "is writable by group or others (mode %04o; want 0700)" % stat.S_IMODE(info.st_mode))
+
+
+def _check_private_file(path):
+    """A regular file of ours, not a symlink, with no group/other bits; False if absent."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        raise _refuse(path, "is a symbolic link")
+    if not stat.S_ISREG(info.st_mode):
+        raise _refuse(path, "is not a regular file")
+    if info.st_uid != os.geteuid():
+        raise _refuse(path, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
+    if info.st_mode & 0o077:
+        raise _refuse(path, "is accessible by group or others (mode %04o; want 0600)" % stat.S_IMODE(info.st_mode))
+    return True
+
+
+def _make_directories(directory, mode):
+    """``mkdir -p``; True if ``directory`` itself was made here.
+
+    Missing parents get 0755 at most: os.makedirs would give them 0777 under
+    umask 0, and the ancestor check would then refuse the store.
+    """
+    parent = os.path.dirname(directory)
+    if not os.path.lexists(parent):
+        _make_directories(parent, 0o755)
+    try:
+        os.mkdir(directory, mode)
+    except FileExistsError:
+        return False  # made by a concurrent run; checked like any existing directory
+    return True
+
+
+def _create_directory(directory):
+    if _make_directories(directory, 0o700):
+        # mkdir applied the umask; the owner still needs all of rwx.
+        os.chmod(directory, 0o700)
+
+
+def _create_database_file(db_path):
+    try:
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return  # made by a concurrent run; checked like any existing file
+    try:
+        # SQLite gives the -wal and -shm files the mode of this file.
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+class Store(object):
+    """An open store; use ``Store.open`` and close it (or use ``with``)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.db_path = os.path.join(path, STORE_FILE)
+        self._connection: Optional[sqlite3.Connection] = None
+        self._depth = 0
+
+    # --- opening and closing ---------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str, create: bool = True) -> "Store":
+        """Open the store in directory ``path`` after checking ownership and modes.
+
+        ``create`` makes a missing directory (0700) and database (0600);
+        without it a missing store is ``PEER_E_NOT_FOUND``.
+        """
+        path = os.path.abspath(path)
+        db_path = os.path.join(path, STORE_FILE)
+        # Before creating anything: nothing goes where others could swap it.
+        _check_ancestors(path)
+        if not os.path.lexists(path):
+            if not create:
+                raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)
+            _create_directory(path)
+        _check_directory(path)
+        if not _check_private_file(db_path):
+            if not create:
+                raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s is missing)" % (path, db_path))
+            _create_database_file(db_path)
+            _check_private_file(db_path)
+        for side_file in (db_path + "-wal", db_path + "-shm", db_path + "-journal"):
+            _check_private_file(side_file)
+
+        store = cls(path)
+        try:
+            with store._translated():
+                store._connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+                store._use_wal()
+                # FULL: a commit is on disk before COMMIT returns (power loss included).
+                store._connection.execute("PRAGMA synchronous = FULL")
+                store._connection.execute("PRAGMA foreign_keys = ON")
+            store._ensure_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _use_wal(self):
+        """Switch to WAL; the mode is kept in the file, so only a new store switches.
+
+        The switch needs an exclusive lock that SQLite does not wait for with the
+        busy handler: two runs creating one store at the same time retry here.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005)
+
+    def _ensure_schema(self):
+        # A plain read when the schema is current: opening for reading writes nothing.
+        version = self._query("PRAGMA user_version")[0][0]
+        if version == 0:
+            with self.transaction():
+                # Read again under the write lock: a concurrent open may have just created it.
+                version = self._query("PRAGMA user_version")[0][0]
+                if version == 0:
+                    for statement in _SCHEMA:
+                        self._run(statement)
+                    version = SCHEMA_VERSION
+        if version != SCHEMA_VERSION:
+            raise PeerError(
+                "PEER_E_UNSUPPORTED_VERSION",
+                "store %s has schema version %d; this collection understands version %d only (is it newer?)"
+                % (self.db_path, version, SCHEMA_VERSION),
+            )
+
+    def close(self) -> None:
+        """Close the connection; an open transaction is rolled back. Idempotent."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- transactions and SQL ----------------------------------------------------
+
+    @contextlib.contextmanager
+    def _translated(self):
+        """sqlite3 errors as PeerError; SQLite messages hold no bound values."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            text = str(exc)
+            if "full" in text:
+                name = "PEER_E_DISK_FULL"
+            elif isinstance(exc, sqlite3.OperationalError):
+                name = "E_ACCESSDENIED"  # locked past the busy timeout, read-only, cannot open, I/O
+            else:
+                name = "PEER_E_CERT_STORE_CORRUPTED"  # not a database, malformed, broken constraint
+            raise PeerError(name, "store %s: %s" % (self.db_path, text)) from None
+
+    def _run(self, sql, params=()) -> int:
+        with self._translated():
+            return self._connection.execute(sql, params).rowcount
+
+    def _query(self, sql, params=()) -> list:
+        with self._translated():
+            return self._connection.execute(sql, params).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All-or-nothing: commit when the block ends, roll back on any exception.
+
+        ``BEGIN IMMEDIATE`` takes the write lock up front, so writers queue (up to
+        the busy timeout) instead of failing later or losing an update. A nested
+        call is a savepoint: its failure undoes only its own writes.
+        """
+        if self._depth:
+            savepoint = "nested_%d" % self._depth
+            self._run("SAVEPOINT " + savepoint)
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                if self._connection.in_transaction:
+                    self._run("ROLLBACK TO " + savepoint)
+                    self._run("RELEASE " + savepoint)
+                raise
+            else:
+                self._run("RELEASE " + savepoint)
+            finally:
+                self._depth -= 1
+            return
+
+        self._run("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+            self._run("COMMIT")
+        except BaseException:
+            # SQLite rolls back by itself after some errors (disk full, I/O); a
+            # failing ROLLBACK must not hide the error that caused it.
+            if self._connection is not None and self._connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """Join the caller's transaction, or make this one write its own."""
+        if self._depth:
+            yield
+        else:
+            with self.transaction():
+                yield
+
+    # --- identities --------------------------------------------------------------
+
+    def get_identity(self, peer_name: str) -> Optional[IdentityRecord]:
+        rows = self._query("SELECT %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
+        return IdentityRecord(*rows[0]) if rows else None
+
+    def find_identities(self, classifier: str, friendly_name: str) -> list:
+        rows = self._query(
+            "SELECT %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
+            (classifier, friendly_name),
+        )
+        return [IdentityRecord(*row) for row in rows]
+
+    def list_identities(self) -> list:
+        rows = self._query("SELECT %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
+        return [IdentityRecord(*row) for row in rows]
+
+    def add_identity(self, record: IdentityRecord) -> None:
+        """Insert a new identity; ``PEER_E_ALREADY_EXISTS`` if the peer name is taken."""
+        _check_identity(record)
+        with self._writing():
+            if self._query("SELECT 1 FROM identity WHERE peer_name = ?", (record.peer_name,)):
+                raise PeerError("PEER_E_ALREADY_EXISTS", "identity %s is already in the store" % record.peer_name)
+            self._run(_INSERT_IDENTITY, tuple(record))
+
+    def put_identity(self, record: IdentityRecord) -> None:
+        """Insert or replace an identity, keeping its memberships."""
+        _check_identity(record)
+        with self._writing():
+            # UPDATE, not INSERT OR REPLACE: the row its memberships refer to is never deleted.
+            updated = self._run(
+                "UPDATE identity SET classifier = ?, friendly_name = ?, key_size = ?, private_key = ?, certificate = ? "
+                "WHERE peer_name = ?",
+                tuple(record[1:]) + (record.peer_name,),
+            )
+            if not updated:
+                self._run(_INSERT_IDENTITY, tuple(record))
+
+    def remove_identity(self, peer_name: str) -> bool:
+        """Remove an identity and its memberships; False if it was not there.
+
+        Callers decide first whether memberships may go (``count_memberships``).
+        """
+        with self._writing():
+            self._run("DELETE FROM membership WHERE identity_peer_name = ?", (peer_name,))
+            return self._run("DELETE FROM identity WHERE peer_name = ?", (peer_name,)) > 0
+
+    def count_memberships(self, identity_peer_name: str) -> int:
+        return self._query("SELECT COUNT(*) FROM membership WHERE identity_peer_name = ?", (identity_peer_name,))[0][0]
+
+    # --- memberships -------------------------------------------------------------
+
+    def _membership(self, row) -> MembershipRecord:
+        values = list(row)
+        try:
+            values[5] = decode_chain(values[5])
+        except PeerError as exc:
+            where = "store %s: membership of %s in group %s" % (self.db_path, values[0], values[1])
+            raise PeerError(exc.name, "%s: %s" % (where, exc.message)) from None
+        return MembershipRecord(*values)
+
+    def put_membership(self, record: MembershipRecord) -> None:
+        """Insert or replace one (identity, group) membership; the identity must exist."""
+        _check_membership(record)
+        row = tuple(record[:5]) + (encode_chain(record.chain),) + tuple(record[6:])
+        with self._writing():
+            if not self._query("SELECT 1 FROM identity WHERE peer_name = ?", (record.identity_peer_name,)):
+                raise PeerError("PEER_E_NOT_FOUND", "identity %s is not in the store" % record.identity_peer_name)
+            self._run(_PUT_MEMBERSHIP, row)
+
+    def get_membership(self, identity_peer_name: str, group_peer_name: str) -> Optional[MembershipRecord]:
+        rows = self._query(
+            "SELECT %s FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?" % _MEMBERSHIP_COLUMNS,
+            (identity_peer_name, group_peer_name),
+        )
+        return self._membership(rows[0]) if rows else None
+
+    def list_memberships(self, identity: Optional[str] = None) -> list:
+        if identity is None:
+            rows = self._query(
+                "SELECT %s FROM membership ORDER BY identity_peer_name, group_peer_name" % _MEMBERSHIP_COLUMNS
+            )
+        else:
+            rows = self._query(
+                "SELECT %s FROM membership WHERE identity_peer_name = ? ORDER BY group_peer_name" % _MEMBERSHIP_COLUMNS,
+                (identity,),
+            )
+        return [self._membership(row) for row in rows]
+
+    def remove_membership(self, identity_peer_name: str, group_peer_name: str) -> bool:
+        """Remove one membership; False if it was not there."""
+        with self._writing():
+            return (
+                self._run(
+                    "DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?",
+                    (identity_peer_name, group_peer_name),
+                )
+                > 0
+            )
+
+    # --- health ------------------------------------------------------------------
+
+    def check_integrity(self) -> list:
+        """Problems found (empty when healthy): SQLite pages, chains, orphans."""
+        problems = []
+        try:
+            with self._reading():
+                problems.extend(
+                    "sqlite: %s" % row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"
+                )
+                chains = self._query("SELECT identity_peer_name, group_peer_name, chain FROM membership")
+                for identity, group, blob in chains:
+                    try:
+                        decode_chain(blob)
+                    except PeerError as exc:
+                        problems.append("membership of %s in group %s: %s" % (identity, group, exc.message))
+                orphans = self._query(
+                    "SELECT m.identity_peer_name, m.group_peer_name FROM membership AS m "
+                    "LEFT JOIN identity AS i ON i.peer_name = m.identity_peer_name WHERE i.peer_name IS NULL"
+                )
+                problems.extend("membership of %s in group %s: the identity is missing" % orphan for orphan in orphans)
+        except PeerError as exc:
+            problems.append(exc.message)
+        return problems
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """One snapshot for several queries; a deferred BEGIN takes no write lock."""
+        if self._depth:
+            yield
+            return
+        self._run("BEGIN")
+        try:
+            yield
+        finally:
+            self._run("COMMIT")
+
+
+def _check_identity(record):
+    if not isinstance(record, IdentityRecord):
+        raise PeerError("E_INVALIDARG", "expected an IdentityRecord")
+    if not isinstance(record.key_size, int):
+        raise PeerError("E_INVALIDARG", "identity %s: key_size must be an integer" % record.peer_name)
+    if not isinstance(record.private_key, bytes) or not isinstance(record.certificate, bytes):
+        raise PeerError("E_INVALIDARG", "identity %s: the key and certificate must be DER bytes" % record.peer_name)
+
+
+def _check_membership(record):
+    if not isinstance(record, MembershipRecord):
+        raise PeerError("E_INVALIDARG", "expected a MembershipRecord")
+    where = "membership of %s in group %s" % (record.identity_peer_name, record.group_peer_name)
+    if record.scope not in SCOPES:
+        raise PeerError("E_INVALIDARG", "%s: scope must be one of %s" % (where, ", ".join(SCOPES)))
+    if not isinstance(record.cloud_flags, int):
+        raise PeerError("E_INVALIDARG", "%s: cloud_flags must be an integer" % where)
+    if not record.chain or not all(isinstance(der, bytes) and der for der in record.chain):
+        raise PeerError("E_INVALIDARG", "%s: the chain must be one or more DER certificates" % where)
+    if record.group_key is not None and not isinstance(record.group_key, bytes):
+        raise PeerError("E_INVALIDARG", "%s: the group key must be DER bytes or None" % where)

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Glue between AnsibleModule and the domain core, shared by every module.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
+
+STORE_ARGUMENT_SPEC = {"store_path": {"type": "path"}}
+
+_OS_ERRORS = {
+    errno.ENOSPC: "PEER_E_DISK_FULL",
+    errno.EDQUOT: "PEER_E_DISK_FULL",
+    errno.EACCES: "E_ACCESSDENIED",
+    errno.EPERM: "E_ACCESSDENIED",
+}
+
+
+def check_requirements(module):
+    """Fail with the standard message when cryptography or lxml is missing or too old."""
+    missing = missing_requirements()
+    if missing:
+        module.fail_json(
+            msg=missing_required_lib(" and ".join(requirement for requirement, _reason in missing)),
+            missing_requirements=[{"requirement": req, "reason": reason} for req, reason in missing],
+        )
+
+
+@contextlib.contextmanager
+def open_store(module):
+    """The store at ``store_path``; in check mode a missing store reads as empty.
+
+    Check mode must not create anything, so a store that does not exist yet is
+    stood in for by an empty throw-away one.
+    """
+    path = module.params.get("store_path") or default_store_path()
+    if module.check_mode and not os.path.exists(os.path.join(path, "store.db")):
+        with tempfile.TemporaryDirectory(prefix="peernet-check-") as scratch:
+            with contextlib.closing(Store.open(os.path.join(scratch, "store"), create=True)) as store:
+                yield store
+        return
+    with contextlib.closing(Store.open(path, create=True)) as store:
+        yield store
+
+
+def fail_peer_error(module, exc, **extra):
+    module.fail_json(msg=str(exc), hresult=exc.as_dict(), **extra)
+
+
+def os_error_as_peer_error(exc):
+    """A PeerError for an OSError: the errno text and file name, nothing else."""
+    name = _OS_ERRORS.get(exc.errno, "E_INVALIDARG")
+    where = " (%s)" % exc.filename if exc.filename else ""
+    return PeerError(name, "%s%s" % (exc.strerror or "operating system error", where))
+
+
+def run_plan(module, make_plan, finish=None):
+    """Build a plan from the store, apply it unless in check mode, and exit.
+
+    ``make_plan(store)`` returns an ``operations.Plan``; ``finish(result, changed)``
+    (optional) writes files outside the store and returns the final ``changed``.
+    Failures exit with the HRESULT and never a traceback; the store is untouched
+    because every change is one transaction.
+    """
+    check_requirements(module)
+    try:
+        with open_store(module) as store:
+            plan = make_plan(store)
+            result = dict(plan.result)
+            if not module.check_mode:
+                result.update(plan.apply())
+        changed = finish(result, plan.changed) if finish else plan.changed
+    except PeerError as exc:
+        fail_peer_error(module, exc)
+    except OSError as exc:
+        fail_peer_error(module, os_error_as_peer_error(exc))
+    result["changed"] = changed
+    if module._diff:
+        result["diff"] = {"before": plan.diff_before, "after": plan.diff_after}
+    module.exit_json(**result)
+
+
+def read_existing(path):
+    """The bytes at ``path``, or None when nothing is there."""
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def write_private_file(module, dest, data):
+    """Write ``data`` to ``dest`` atomically, readable by its owner only.
+
+    The temp file is created 0600 beside ``dest`` so the rename is atomic and
+    the content is never readable by others, not even for a moment.
+    """
+    directory = os.path.dirname(os.path.abspath(dest))
+    fd, temp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(dest))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        module.atomic_move(temp_path, dest)
+    finally:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+
+
+def apply_file_attributes(module, dest, changed):
+    """Apply mode/owner from the task (default 0600) and report whether they changed."""
+    file_args = module.load_file_common_arguments(module.params, path=dest)
+    if file_args.get("mode") is None:
+        file_args["mode"] = "0600"
+    return module.set_fs_attributes_if_different(file_args, changed)

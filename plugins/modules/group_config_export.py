@@ -1,0 +1,216 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: group_config_export
+short_description: Export group configurations (PEERGROUPCONFIG) sealed with a password
+version_added: 0.1.0
+description:
+  - Writes the C(PEERGROUPCONFIG) document of an (identity, group) membership, as
+    C(PeerGroupExportConfig) did, sealed with O(password) (see C(docs/format.md)).
+  - For the group owner the document carries the group private key, sealed, unless
+    O(include_group_key=false).
+  - Idempotent when O(dest) exists and opens with O(password) to the same content; a fresh salt and
+    nonce make every new document's bytes differ, so bytes are never compared.
+  - O(configs) exports many memberships in one call and derives the password key once for all of them.
+author:
+  - peernet developers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.files
+  - peernet.peergroup.common
+  - peernet.peergroup.common.password
+attributes:
+  check_mode:
+    support: full
+    details: Check mode opens existing files to decide, but seals nothing, so RV(config_xml) is V(null) for documents that would change.
+  diff_mode:
+    support: full
+    details: The diff shows the exported metadata (names, cloud, scope, flags, chain fingerprints, validity).
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+    description: Files are written to a temporary file in the destination directory and moved into place.
+options:
+  identity:
+    description: Peer name of the member identity. Use with O(group), or use O(configs).
+    type: str
+  group:
+    description: Group peer name.
+    type: str
+  dest:
+    description:
+      - File on the managed node to write the document to, mode C(0600) unless O(mode) says otherwise.
+      - Without it the document is only returned in RV(config_xml).
+    type: path
+  include_group_key:
+    description: For the group owner, include the sealed group private key (the importer becomes an owner).
+    type: bool
+    default: true
+  configs:
+    description: Several memberships to export in one call (one key derivation for all).
+    type: list
+    elements: dict
+    suboptions:
+      identity:
+        description: Peer name of the member identity.
+        type: str
+        required: true
+      group:
+        description: Group peer name.
+        type: str
+        required: true
+      dest:
+        description: File to write this document to.
+        type: path
+      include_group_key:
+        description: As O(include_group_key), for this item.
+        type: bool
+        default: true
+"""
+
+EXAMPLES = r"""
+- name: Export one group configuration to a file
+  peernet.peergroup.group_config_export:
+    identity: "{{ member_identity }}"
+    group: "{{ group_peer_name }}"
+    password: "{{ vault_peergroup_password }}"
+    dest: /var/lib/peernet-export/build-farm.xml
+
+- name: Export two memberships in one call (one key derivation)
+  peernet.peergroup.group_config_export:
+    password: "{{ vault_peergroup_password }}"
+    configs:
+      - identity: "{{ member_identity }}"
+        group: "{{ group_peer_name }}"
+        dest: /var/lib/peernet-export/build-farm.xml
+      - identity: "{{ member_identity }}"
+        group: "{{ other_group_peer_name }}"
+        dest: /var/lib/peernet-export/test-farm.xml
+        include_group_key: false
+"""
+
+RETURN = r"""
+config_xml:
+  description: The sealed document (single export). Safe to return; V(null) in check mode when it would change.
+  returned: when O(identity) is used
+  type: str
+identity_peer_name:
+  description: The member identity (single export).
+  returned: when O(identity) is used
+  type: str
+group_peer_name:
+  description: The group (single export).
+  returned: when O(identity) is used
+  type: str
+configs:
+  description: One entry per exported membership.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    identity_peer_name:
+      description: The member identity.
+      type: str
+    group_peer_name:
+      description: The group.
+      type: str
+    dest:
+      description: Where the document was written, if anywhere.
+      type: str
+    changed:
+      description: Whether this document was (or would be) written anew.
+      type: bool
+    config_xml:
+      description: The sealed document.
+      type: str
+    group_key_included:
+      description: Whether the document carries the group key.
+      type: bool
+    chain_fingerprints:
+      description: SHA-256 fingerprints of the chain, root first.
+      type: list
+      elements: str
+    not_after:
+      description: End of the leaf GMC's validity (ISO 8601, UTC).
+      type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            module_support.STORE_ARGUMENT_SPEC,
+            identity=dict(type="str"),
+            group=dict(type="str"),
+            dest=dict(type="path"),
+            include_group_key=dict(type="bool", default=True),
+            password=dict(type="str", required=True, no_log=True),
+            configs=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    identity=dict(type="str", required=True),
+                    group=dict(type="str", required=True),
+                    dest=dict(type="path"),
+                    include_group_key=dict(type="bool", default=True),
+                ),
+            ),
+        ),
+        required_one_of=[("identity", "configs")],
+        mutually_exclusive=[("identity", "configs"), ("dest", "configs")],
+        required_together=[("identity", "group")],
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    single = params["configs"] is None
+    items = params["configs"] if not single else [
+        dict(identity=params["identity"], group=params["group"], dest=params["dest"], include_group_key=params["include_group_key"])
+    ]
+
+    def make_plan(store):
+        requests = [
+            operations.ExportRequest(
+                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"])
+            )
+            for item in items
+        ]
+        return operations.plan_group_config_export(store, requests, KeyCache(params["password"]))
+
+    def finish(result, changed):
+        for item, entry in zip(items, result["configs"]):
+            entry["dest"] = item["dest"]
+            if not item["dest"]:
+                continue
+            if entry["changed"] and not module.check_mode:
+                module_support.write_private_file(module, item["dest"], entry["config_xml"].encode("utf-8"))
+            if os.path.exists(item["dest"]):
+                changed = module_support.apply_file_attributes(module, item["dest"], changed)
+        if single:
+            entry = result["configs"][0]
+            result.update(
+                config_xml=entry["config_xml"],
+                identity_peer_name=entry["identity_peer_name"],
+                group_peer_name=entry["group_peer_name"],
+            )
+        return changed
+
+    module_support.run_plan(module, make_plan, finish)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: identity_export
+short_description: Export an identity (PEERIDENTITYEXPORT) sealed with a password
+version_added: 0.1.0
+description:
+  - Writes the C(PEERIDENTITYEXPORT) document of an identity, as C(PeerIdentityExport) did: the
+    identity certificate and private key as a password-encrypted PKCS#12 (PBES2, AES-256-CBC,
+    HMAC-SHA256) plus our integrity seal (see C(docs/format.md)).
+  - A target needs the identity before it can import that identity's group configurations.
+  - Idempotent when O(dest) exists and opens with O(password) to the same identity and key.
+author:
+  - peernet developers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.files
+  - peernet.peergroup.common
+  - peernet.peergroup.common.password
+attributes:
+  check_mode:
+    support: full
+    details: Check mode seals nothing, so RV(identity_xml) is V(null) when the document would change.
+  diff_mode:
+    support: full
+    details: The diff shows the identity's peer name, classifier, friendly name and key size.
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+    description: The file is written to a temporary file in the destination directory and moved into place.
+options:
+  identity:
+    description: Peer name of the identity to export.
+    type: str
+    required: true
+  dest:
+    description: File on the managed node to write the document to (mode C(0600) unless O(mode) is set).
+    type: path
+"""
+
+EXAMPLES = r"""
+- name: Export the member identity for the targets
+  peernet.peergroup.identity_export:
+    identity: "{{ member_identity }}"
+    password: "{{ vault_peergroup_password }}"
+    dest: /var/lib/peernet-export/member.identity.xml
+"""
+
+RETURN = r"""
+identity_peer_name:
+  description: The exported identity.
+  returned: success
+  type: str
+identity_xml:
+  description:
+    - The sealed document; it holds the private key encrypted under the password.
+    - V(null) in check mode when it would change.
+  returned: success
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            module_support.STORE_ARGUMENT_SPEC,
+            identity=dict(type="str", required=True),
+            dest=dict(type="path"),
+            password=dict(type="str", required=True, no_log=True),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    dest = params["dest"]
+
+    def finish(result, changed):
+        if dest and changed and not module.check_mode:
+            module_support.write_private_file(module, dest, result["identity_xml"].encode("utf-8"))
+        if dest and os.path.exists(dest):
+            changed = module_support.apply_file_attributes(module, dest, changed)
+        return changed
+
+    module_support.run_plan(
+        module,
+        lambda store: operations.plan_identity_export(
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest)
+        ),
+        finish,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: store_info
+short_description: List the identities and group memberships of a host store
+version_added: 0.1.0
+description:
+  - Read-only inventory of a host store, with every membership's chain verified.
+  - Never returns key material. A store that does not exist yet reads as empty and is not created.
+author:
+  - peernet developers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.info_module
+  - peernet.peergroup.common
+attributes:
+  platform:
+    platforms: posix
+options: {}
+"""
+
+EXAMPLES = r"""
+- name: Inventory the store
+  peernet.peergroup.store_info:
+  register: peer_store
+
+- name: Fail when a membership expires within 30 days
+  ansible.builtin.assert:
+    that: peer_store.memberships | selectattr('days_left', 'lt', 30) | list | length == 0
+"""
+
+RETURN = r"""
+store_path:
+  description: The store directory that was read.
+  returned: always
+  type: str
+exists:
+  description: Whether the store exists.
+  returned: always
+  type: bool
+identities:
+  description: The identities in the store.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    peer_name:
+      description: Peer name.
+      type: str
+    classifier:
+      description: Classifier of the peer name.
+      type: str
+    friendly_name:
+      description: Display name.
+      type: str
+    key_size:
+      description: RSA key size in bits.
+      type: int
+memberships:
+  description: The (identity, group) memberships in the store.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    identity_peer_name:
+      description: The member identity.
+      type: str
+    group_peer_name:
+      description: The group.
+      type: str
+    group_friendly_name:
+      description: Display name of the group.
+      type: str
+    cloud:
+      description: PNRP cloud name.
+      type: str
+    scope:
+      description: V(global), V(site-local) or V(link-local).
+      type: str
+    cloud_flags:
+      description: PNRP cloud flags (0 or 1).
+      type: int
+    roles:
+      description: Roles of the identity's GMC, e.g. V(administrator) or V(member).
+      type: list
+      elements: str
+    owner:
+      description: Whether the store holds the group key (the identity can issue GMCs).
+      type: bool
+    chain_length:
+      description: Certificates in the chain, the GRC included.
+      type: int
+    chain_fingerprints:
+      description: SHA-256 fingerprints, root first.
+      type: list
+      elements: str
+    not_before:
+      description: Start of the GMC's validity (ISO 8601, UTC).
+      type: str
+    not_after:
+      description: End of the GMC's validity (ISO 8601, UTC).
+      type: str
+    days_left:
+      description: Whole days until RV(memberships[].not_after).
+      type: int
+    chain_verified:
+      description: Whether the chain verifies now (root, signatures, names, roles, validity).
+      type: bool
+    chain_problem:
+      description: Why the chain does not verify, with the HRESULT name; V(null) when it does.
+      type: str
+integrity_problems:
+  description: Problems found by the store's integrity check; empty when the store is sound.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(module_support.STORE_ARGUMENT_SPEC), supports_check_mode=True)
+    module_support.check_requirements(module)
+    path = module.params["store_path"] or default_store_path()
+    result = {"changed": False, "store_path": path, "exists": False, "identities": [], "memberships": [], "integrity_problems": []}
+    if os.path.exists(os.path.join(path, "store.db")):
+        try:
+            store = Store.open(path, create=False)
+            try:
+                result.update(operations.store_inventory(store), exists=True, integrity_problems=store.check_integrity())
+            finally:
+                store.close()
+        except PeerError as exc:
+            module_support.fail_peer_error(module, exc)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

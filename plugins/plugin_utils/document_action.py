@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Controller side of the import modules: read ``src`` (vault-encrypted or not) into the task.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+
+
+class DocumentImportAction(ActionBase):
+    """Replace ``src`` by the document's text in ``content_option``, then run the module."""
+
+    TRANSFERS_FILES = False
+    content_option = None
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(DocumentImportAction, self).run(tmp, task_vars)
+        del tmp
+        module_args = dict(self._task.args)
+        src = module_args.pop("src", None)
+        if src is not None:
+            if module_args.get(self.content_option) is not None:
+                result.update(failed=True, msg="src and %s are mutually exclusive" % self.content_option)
+                return result
+            try:
+                module_args[self.content_option] = self._read_document(src)
+            except PeerError as exc:
+                result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
+                return result
+            except AnsibleError as exc:
+                result.update(failed=True, msg=to_text(exc.message))
+                return result
+        result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
+        return result
+
+    def _read_document(self, src):
+        """The text of ``src`` on the controller, decrypted when vault-encrypted."""
+        path = self._find_needle("files", src)
+        # A vault file is larger than its plain text, so this bound is safe.
+        if os.path.getsize(path) > 4 * MAX_DOCUMENT_SIZE:
+            raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
+        real_path = self._loader.get_real_file(path, decrypt=True)
+        try:
+            with open(real_path, "rb") as handle:
+                data = handle.read(MAX_DOCUMENT_SIZE + 1)
+        finally:
+            self._loader.cleanup_tmp_file(real_path)
+        if len(data) > MAX_DOCUMENT_SIZE:
+            raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)

@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The module decisions (operations.py) against a real store: each plan, and each refusal."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord, Store
+
+PASSWORD = "unit-test-password-8d1f0c2a9b7e4d3c"
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return [certs.generate_key(2048) for _index in range(3)]
+
+
+@pytest.fixture(scope="module")
+def cache():
+    # One KeyCache for the module: its memo keeps the scrypt cost to one run per salt.
+    return KeyCache(PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def seal_key(cache):
+    return cache.new_key()
+
+
+def _open(path):
+    return Store.open(str(path), create=True)
+
+
+def _identity_record(key, classifier="member"):
+    name = str(peername.secure_name(key.public_key(), classifier))
+    cert = certs.make_identity_certificate(key, name)
+    return IdentityRecord(
+        peer_name=name,
+        classifier=classifier,
+        friendly_name=classifier,
+        key_size=key.key_size,
+        private_key=certs.private_key_to_der(key),
+        certificate=certs.certificate_to_der(cert),
+    )
+
+
+def _config(identity_key, group_key, spare_key=None, gmc_lifetime=DAY * 30, now=None, depth=1, group_key_included=False, scope="global"):
+    """A GroupConfig for ``identity_key`` in the group of ``group_key``, with ``depth`` GMCs."""
+    identity_name = str(peername.secure_name(identity_key.public_key(), "member"))
+    group_name = str(peername.secure_name(group_key.public_key(), "crew"))
+    root = certs.make_group_root(group_key, group_name)
+    chain = [root]
+    issuer, issuer_key = root, group_key
+    for level in range(depth):
+        last = level == depth - 1
+        # Intermediate administrators alternate between two keys, each level its own name.
+        subject_key = identity_key if last else (group_key, spare_key)[level % 2]
+        subject_name = identity_name if last else str(peername.secure_name(subject_key.public_key(), "admin%d" % level))
+        cert = certs.issue_gmc(
+            issuer, issuer_key, subject_key.public_key(), subject_name, group_name, ["administrator"], gmc_lifetime, now=now
+        )
+        chain.append(cert)
+        issuer, issuer_key = cert, subject_key
+    return documents.GroupConfig(
+        identity_peer_name=identity_name,
+        group_peer_name=group_name,
+        cloud="Global_",
+        scope=scope,
+        cloud_flags=0,
+        chain=tuple(certs.certificate_to_der(cert) for cert in chain),
+        group_key=certs.private_key_to_der(group_key) if group_key_included else None,
+    )
+
+
+def _store_files(path):
+    # The -shm file is SQLite's shared-memory index, rewritten by readers; it holds no state.
+    return {
+        name: open(os.path.join(path, name), "rb").read()
+        for name in sorted(os.listdir(path))
+        if not name.endswith("-shm")
+    }
+
+
+@pytest.fixture
+def target(tmp_path, keys):
+    store = _open(tmp_path / "target")
+    store.add_identity(_identity_record(keys[0]))
+    yield store
+    store.close()
+
+
+def test_identity_present_creates_once(tmp_path):
+    with _open(tmp_path / "s") as store:
+        plan = operations.plan_identity_present(store, "node", "Node")
+        assert plan.changed and plan.result["identity_peer_name"] is None
+        assert store.list_identities() == []
+        created = plan.apply()
+        assert created["identity_peer_name"].endswith(".node")
+        assert b"PEERIDENTITYINFO" in created["identity_info_xml"].encode()
+        again = operations.plan_identity_present(store, "node", "Node")
+        assert not again.changed
+        assert again.result["identity_peer_name"] == created["identity_peer_name"]
+        assert operations.plan_identity_present(store, "node", "Other").changed
+
+
+def test_identity_absent_refuses_with_groups(tmp_path):
+    with _open(tmp_path / "s") as store:
+        name = operations.plan_identity_present(store, "node").apply()["identity_peer_name"]
+        operations.plan_group_present(store, name, "crew").apply()
+        with pytest.raises(PeerError) as error:
+            operations.plan_identity_absent(store, peer_name=name)
+        assert error.value.name == "PEER_E_GROUPS_EXIST"
+        operations.plan_identity_absent(store, peer_name=name, force=True).apply()
+        assert store.list_identities() == [] and store.list_memberships() == []
+
+
+def test_group_present_is_idempotent_and_verifiable(tmp_path):
+    with _open(tmp_path / "s") as store:
+        name = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+        check = operations.plan_group_present(store, name, "crew", scope="site-local")
+        assert check.changed and store.list_memberships() == []
+        group = check.apply()["group_peer_name"]
+        again = operations.plan_group_present(store, name, "crew", scope="site-local")
+        assert not again.changed and again.result["group_peer_name"] == group
+        inventory = operations.store_inventory(store)
+        membership = inventory["memberships"][0]
+        assert membership["roles"] == ["administrator"] and membership["owner"]
+        assert membership["chain_verified"], membership["chain_problem"]
+        assert operations.plan_group_present(store, name, "crew", scope="link-local").changed
+
+
+def test_group_present_refuses_unknown_creator(tmp_path):
+    with _open(tmp_path / "s") as store:
+        with pytest.raises(PeerError) as error:
+            operations.plan_group_present(store, "0." + "x", "crew")
+        assert error.value.name == "PEER_E_NOT_FOUND"
+
+
+def test_import_then_reimport_without_kdf(target, keys, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    fresh = KeyCache(PASSWORD)
+    plan = operations.plan_group_config_import(target, data, fresh)
+    assert plan.changed and plan.result["changed_fields"] == ["membership"]
+    assert target.list_memberships() == []
+    plan.apply()
+    again_cache = KeyCache(PASSWORD)
+    again = operations.plan_group_config_import(target, data, again_cache, overwrite="always")
+    assert not again.changed
+    assert again_cache.derivations == 0
+
+
+def test_same_content_other_bytes_is_unchanged(target, keys, cache, seal_key):
+    config = _config(keys[0], keys[1])
+    operations.plan_group_config_import(target, documents.render_group_config(config, seal_key), cache).apply()
+    other_bytes = documents.render_group_config(config, seal_key)
+    plan = operations.plan_group_config_import(target, other_bytes, cache, overwrite="never")
+    assert not plan.changed and plan.result["changed_fields"] == []
+
+
+def test_overwrite_policies(target, keys, cache, seal_key):
+    old = _config(keys[0], keys[1], now=datetime.datetime.now(datetime.timezone.utc) - DAY)
+    new = _config(keys[0], keys[1], scope="link-local")
+    operations.plan_group_config_import(target, documents.render_group_config(new, seal_key), cache).apply()
+    older = documents.render_group_config(old._replace(group_peer_name=new.group_peer_name), seal_key)
+    for policy in ("never", "if_newer"):
+        with pytest.raises(PeerError) as error:
+            operations.plan_group_config_import(target, older, cache, overwrite=policy)
+        assert error.value.name == "PEER_E_ALREADY_EXISTS"
+    replaced = operations.plan_group_config_import(target, older, cache, overwrite="always")
+    assert replaced.changed and "scope" in replaced.result["changed_fields"]
+
+
+def _assert_refused(store_path, store, data, name, password=PASSWORD):
+    before = _store_files(store_path)
+    with pytest.raises(PeerError) as error:
+        operations.plan_group_config_import(store, data, KeyCache(password)).apply()
+    assert error.value.name == name, error.value
+    assert password not in str(error.value)
+    assert _store_files(store_path) == before
+
+
+def test_wrong_password(tmp_path, target, keys, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    _assert_refused(tmp_path / "target", target, data, "ERROR_INVALID_PASSWORD", password="another-password-123456")
+
+
+def test_identity_missing(tmp_path, keys, seal_key):
+    with _open(tmp_path / "empty") as store:
+        data = documents.render_group_config(_config(keys[2], keys[1]), seal_key)
+        _assert_refused(tmp_path / "empty", store, data, "PEER_E_NOT_FOUND")
+
+
+def test_leaf_key_is_not_the_identity(tmp_path, target, keys, seal_key):
+    config = _config(keys[2], keys[1])
+    # Claim the target's identity for a chain issued to another key.
+    target_name = target.list_identities()[0].peer_name
+    data = documents.render_group_config(config._replace(identity_peer_name=target_name), seal_key)
+    _assert_refused(tmp_path / "target", target, data, "PEER_E_INVALID_CREDENTIAL")
+
+
+def test_expired_gmc(tmp_path, target, keys, seal_key):
+    past = datetime.datetime.now(datetime.timezone.utc) - DAY * 10
+    data = documents.render_group_config(_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
+    _assert_refused(tmp_path / "target", target, data, "PEER_E_INVALID_TIME_PERIOD")
+
+
+def test_chain_too_long(tmp_path, target, keys, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1], keys[2], depth=25), seal_key)
+    _assert_refused(tmp_path / "target", target, data, "PEER_E_CHAIN_TOO_LONG")
+
+
+def test_chain_of_24_gmcs_imports(target, keys, cache, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1], keys[2], depth=24), seal_key)
+    operations.plan_group_config_import(target, data, cache).apply()
+    assert target.list_memberships()[0].chain.__len__() == 25
+
+
+def test_owner_import_can_issue(target, keys, cache, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1], group_key_included=True), seal_key)
+    result = operations.plan_group_config_import(target, data, cache)
+    result.apply()
+    identity = target.list_identities()[0].peer_name
+    renew = operations.plan_group_present(target, identity, "crew", force_renew=True)
+    assert renew.changed and renew.result["group_peer_name"] == result.result["group_peer_name"]
+    renew.apply()
+    assert operations.store_inventory(target)["memberships"][0]["chain_verified"]
+
+
+def test_export_batch_derives_once_and_is_idempotent(tmp_path):
+    with _open(tmp_path / "s") as store:
+        owner = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+        groups = [operations.plan_group_present(store, owner, "g%d" % i).apply()["group_peer_name"] for i in range(3)]
+        cache = KeyCache(PASSWORD)
+        requests = [operations.ExportRequest(owner, group) for group in groups]
+        plan = operations.plan_group_config_export(store, requests, cache)
+        assert plan.changed
+        exported = plan.apply()["configs"]
+        assert cache.derivations == 1
+        again_cache = KeyCache(PASSWORD)
+        requests = [
+            operations.ExportRequest(owner, entry["group_peer_name"], existing=entry["config_xml"].encode())
+            for entry in exported
+        ]
+        again = operations.plan_group_config_export(store, requests, again_cache)
+        assert not again.changed
+        assert again_cache.derivations == 1
+        wrong = operations.plan_group_config_export(store, requests, KeyCache("not-the-password-0000"))
+        assert wrong.changed
+
+
+def test_identity_export_import_roundtrip(tmp_path):
+    with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
+        name = operations.plan_identity_present(source, "node").apply()["identity_peer_name"]
+        cache = KeyCache(PASSWORD)
+        document = operations.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
+        assert not operations.plan_identity_export(source, name, cache, existing=document).changed
+        with pytest.raises(PeerError) as error:
+            operations.plan_identity_import(target, document, KeyCache("wrong-password-000000")).apply()
+        assert error.value.name == "ERROR_INVALID_PASSWORD"
+        operations.plan_identity_import(target, document, cache).apply()
+        assert target.get_identity(name).private_key == source.get_identity(name).private_key
+        assert not operations.plan_identity_import(target, document, cache).changed
+
+
+def test_describe_document(keys, seal_key):
+    info = operations.describe_document(documents.render_group_config(_config(keys[0], keys[1]), seal_key))
+    assert info["valid"] and info["roles"] == ["administrator"] and len(info["chain"]) == 2
+    past = datetime.datetime.now(datetime.timezone.utc) - DAY * 10
+    expired = documents.render_group_config(_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
+    info = operations.describe_document(expired)
+    assert not info["valid"] and info["hresult"]["name"] == "PEER_E_INVALID_TIME_PERIOD"

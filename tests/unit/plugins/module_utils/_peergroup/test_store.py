@@ -1,0 +1,531 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the SQLite host store: modes, refusals, CRUD, transactions,
+concurrent writers and SIGKILL during a commit.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import select
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import store as store_module
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import (
+    IdentityRecord,
+    MembershipRecord,
+    Store,
+    decode_chain,
+    default_store_path,
+    encode_chain,
+)
+
+CRASH_TRIALS = int(os.environ.get("PEERNET_CRASH_TRIALS", "5"))
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "store_worker.py")
+SECRET = b"-----SECRET KEY MATERIAL-----"
+ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give files to another uid")
+NOBODY = 65534
+
+
+def _identity(name="0.alice", classifier="alice", friendly_name="Alice", key=SECRET):
+    return IdentityRecord(name, classifier, friendly_name, 2048, key, b"cert of " + name.encode())
+
+
+def _membership(identity="0.alice", group="0.group", group_key=SECRET, chain=(b"root cert", b"leaf cert")):
+    return MembershipRecord(identity, group, "Global_", "global", 0, chain, group_key, "group", "Group", None)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def _raw(path):
+    """A plain SQLite connection, to damage a store behind its back."""
+    return sqlite3.connect(os.path.join(str(path), "store.db"), isolation_level=None)
+
+
+@pytest.fixture
+def store_dir(tmp_path):
+    return str(tmp_path / "peernet")
+
+
+@pytest.fixture
+def store(store_dir):
+    with Store.open(store_dir) as opened:
+        yield opened
+
+
+def _expect_error(name, call, *args, **kwargs):
+    with pytest.raises(PeerError) as caught:
+        call(*args, **kwargs)
+    assert caught.value.name == name, str(caught.value)
+    return caught.value
+
+
+# --- paths, modes and refusals --------------------------------------------------------
+
+
+def test_default_store_path(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert default_store_path() == "/var/lib/peernet"
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.setenv("XDG_DATA_HOME", "/data/xdg")
+    assert default_store_path() == "/data/xdg/peernet"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/is/ignored")
+    assert default_store_path() == "/home/someone/.local/share/peernet"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert default_store_path() == "/home/someone/.local/share/peernet"
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077])
+def test_create_makes_private_directory_and_files(tmp_path, umask):
+    store_dir = str(tmp_path / "deeper" / "peernet")
+    old_umask = os.umask(umask)
+    try:
+        with Store.open(store_dir) as store:
+            store.add_identity(_identity())
+            assert _mode(store_dir) == 0o700
+            assert not _mode(str(tmp_path / "deeper")) & 0o022
+            for name in ("store.db", "store.db-wal", "store.db-shm"):
+                assert _mode(os.path.join(store_dir, name)) == 0o600, name
+    finally:
+        os.umask(old_umask)
+
+
+def test_settings_of_the_connection(store):
+    connection = store._connection
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_reopen_keeps_data(store_dir):
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+        store.put_membership(_membership())
+    with Store.open(store_dir, create=False) as store:
+        assert store.get_identity("0.alice") == _identity()
+        assert store.get_membership("0.alice", "0.group") == _membership()
+
+
+def test_opening_to_read_writes_nothing(store_dir):
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+    db_path = os.path.join(store_dir, "store.db")
+    with open(db_path, "rb") as handle:
+        before = handle.read()
+    with Store.open(store_dir, create=False) as store:
+        assert store.list_identities() == [_identity()]
+        assert store.check_integrity() == []
+    with open(db_path, "rb") as handle:
+        assert handle.read() == before
+
+
+def test_missing_store_without_create(tmp_path):
+    missing = str(tmp_path / "nothing")
+    error = _expect_error("PEER_E_NOT_FOUND", Store.open, missing, create=False)
+    assert missing in error.message
+    assert not os.path.exists(missing)
+    os.mkdir(missing, 0o700)
+    _expect_error("PEER_E_NOT_FOUND", Store.open, missing, create=False)
+    assert os.listdir(missing) == []
+
+
+@pytest.mark.parametrize("mode", [0o707, 0o777, 0o770, 0o720])
+def test_refuses_directory_writable_by_others(store_dir, mode):
+    os.mkdir(store_dir)
+    os.chmod(store_dir, mode)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert store_dir in error.message and "writable" in error.message
+    assert os.listdir(store_dir) == []
+
+
+@ROOT
+def test_refuses_directory_of_another_user(store_dir):
+    os.mkdir(store_dir, 0o700)
+    os.chown(store_dir, NOBODY, NOBODY)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert "owned by uid %d" % NOBODY in error.message
+
+
+def test_refuses_world_writable_parent_without_sticky_bit(tmp_path):
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(str(parent), 0o777)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(parent / "peernet"))
+    assert str(parent) in error.message and "sticky" in error.message
+    assert not (parent / "peernet").exists()
+    os.chmod(str(parent), 0o1777)  # like /tmp
+    Store.open(str(parent / "peernet")).close()
+
+
+def test_refuses_symlinked_database(store, store_dir, tmp_path):
+    store.close()
+    db_path = os.path.join(store_dir, "store.db")
+    target = str(tmp_path / "elsewhere.db")
+    os.rename(db_path, target)
+    os.symlink(target, db_path)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert db_path in error.message and "symbolic link" in error.message
+
+
+def test_refuses_database_that_is_not_a_file(store_dir):
+    os.makedirs(os.path.join(store_dir, "store.db"))
+    os.chmod(store_dir, 0o700)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert "not a regular file" in error.message
+
+
+@pytest.mark.parametrize("name", ["store.db", "store.db-wal", "store.db-shm"])
+def test_refuses_files_readable_by_others(store, store_dir, name):
+    store.close()
+    path = os.path.join(store_dir, name)
+    with open(path, "ab"):
+        pass
+    os.chmod(path, 0o640)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert path in error.message and "0640" in error.message
+
+
+@ROOT
+def test_refuses_database_of_another_user(store, store_dir):
+    store.close()
+    os.chown(os.path.join(store_dir, "store.db"), NOBODY, NOBODY)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, store_dir)
+    assert "owned by uid %d" % NOBODY in error.message
+
+
+def test_garbage_database_is_corrupted(store_dir):
+    os.mkdir(store_dir, 0o700)
+    db_path = os.path.join(store_dir, "store.db")
+    with open(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+        handle.write(b"this is not SQLite" * 100)
+    error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", Store.open, store_dir)
+    assert db_path in error.message
+
+
+def test_newer_schema_is_refused(store, store_dir):
+    store.close()
+    with contextlib.closing(_raw(store_dir)) as raw:
+        raw.execute("PRAGMA user_version = 2")
+    error = _expect_error("PEER_E_UNSUPPORTED_VERSION", Store.open, store_dir)
+    assert "version 2" in error.message
+
+
+# --- records -------------------------------------------------------------------------
+
+
+def test_records_never_show_keys():
+    identity = _identity()
+    membership = _membership()
+    for text in (repr(identity), str(identity), "%s" % (identity,), repr([membership]), str(membership)):
+        assert "SECRET" not in text
+        assert "hidden" in text
+    assert "group_key=None" in repr(_membership(group_key=None))
+    assert "0.alice" in repr(identity)
+
+
+def test_chain_framing():
+    chain = (b"\x30\x01a", b"b" * 70000, b"c")
+    blob = encode_chain(chain)
+    assert blob[:4] == b"\x00\x00\x00\x03"
+    assert decode_chain(blob) == chain
+    for damaged in (b"", b"\x00\x00", b"\x00\x00\x00\x05abc", b"\x00\x00\x00\x00", blob + b"\x00"):
+        _expect_error("PEER_E_CERT_STORE_CORRUPTED", decode_chain, damaged)
+
+
+# --- identities ----------------------------------------------------------------------
+
+
+def test_identity_crud(store):
+    alice = _identity()
+    bob = _identity("0.bob", "bob", "Bob")
+    bob_too = _identity("0.bob2", "bob", "Bob")
+    other_bob = _identity("0.bob3", "bob", "Robert")
+    for record in (other_bob, bob_too, alice, bob):
+        store.add_identity(record)
+    assert store.get_identity("0.alice") == alice
+    assert store.get_identity("0.nobody") is None
+    assert store.find_identities("bob", "Bob") == [bob, bob_too]
+    assert store.find_identities("bob", "nobody") == []
+    assert store.list_identities() == [alice, bob, bob_too, other_bob]
+    assert store.remove_identity("0.bob2") is True
+    assert store.remove_identity("0.bob2") is False
+    assert [record.peer_name for record in store.list_identities()] == ["0.alice", "0.bob", "0.bob3"]
+
+
+def test_duplicate_identity(store):
+    store.add_identity(_identity())
+    error = _expect_error("PEER_E_ALREADY_EXISTS", store.add_identity, _identity(friendly_name="Other"))
+    assert "0.alice" in error.message and "SECRET" not in str(error)
+    assert store.get_identity("0.alice").friendly_name == "Alice"
+
+
+def test_put_identity_inserts_or_replaces_and_keeps_memberships(store):
+    store.put_identity(_identity())
+    store.put_membership(_membership())
+    store.put_identity(_identity(friendly_name="Alice 2", key=b"new key"))
+    assert store.get_identity("0.alice") == _identity(friendly_name="Alice 2", key=b"new key")
+    assert store.count_memberships("0.alice") == 1
+
+
+def test_bad_records_are_refused(store):
+    _expect_error("E_INVALIDARG", store.add_identity, _identity(key="text, not DER"))
+    _expect_error("E_INVALIDARG", store.add_identity, ("0.alice", "alice", "Alice", 2048, b"k", b"c"))
+    store.add_identity(_identity())
+    _expect_error("E_INVALIDARG", store.put_membership, _membership()._replace(scope="galactic"))
+    _expect_error("E_INVALIDARG", store.put_membership, _membership(chain=()))
+    _expect_error("E_INVALIDARG", store.put_membership, _membership(chain=(b"root", b"")))
+    _expect_error("E_INVALIDARG", store.put_membership, _membership(group_key="text"))
+    assert store.list_memberships() == []
+
+
+# --- memberships ---------------------------------------------------------------------
+
+
+def test_membership_crud(store):
+    store.add_identity(_identity())
+    store.add_identity(_identity("0.bob", "bob", "Bob"))
+    owner = _membership()
+    member = _membership("0.bob", group_key=None)
+    other_group = _membership(group="0.another", group_key=None)
+    for record in (member, other_group, owner):
+        store.put_membership(record)
+    assert store.get_membership("0.alice", "0.group") == owner
+    assert store.get_membership("0.bob", "0.group") == member
+    assert store.get_membership("0.bob", "0.another") is None
+    assert store.list_memberships() == [other_group, owner, member]
+    assert store.list_memberships("0.alice") == [other_group, owner]
+    assert store.count_memberships("0.alice") == 2
+
+    changed = owner._replace(scope="link-local", cloud_flags=1, chain=(b"root cert",), imported_digest="ab" * 32)
+    store.put_membership(changed)
+    assert store.get_membership("0.alice", "0.group") == changed
+    assert store.count_memberships("0.alice") == 2
+
+    assert store.remove_membership("0.alice", "0.another") is True
+    assert store.remove_membership("0.alice", "0.another") is False
+    assert store.list_memberships("0.alice") == [changed]
+
+
+def test_membership_needs_its_identity(store):
+    error = _expect_error("PEER_E_NOT_FOUND", store.put_membership, _membership())
+    assert "0.alice" in error.message
+    assert store.list_memberships() == []
+
+
+def test_remove_identity_removes_its_memberships(store):
+    store.add_identity(_identity())
+    store.add_identity(_identity("0.bob", "bob", "Bob"))
+    store.put_membership(_membership())
+    store.put_membership(_membership("0.bob"))
+    assert store.remove_identity("0.alice") is True
+    assert store.count_memberships("0.alice") == 0
+    assert [record.identity_peer_name for record in store.list_memberships()] == ["0.bob"]
+
+
+# --- integrity -----------------------------------------------------------------------
+
+
+def test_check_integrity_finds_damaged_chains_and_orphans(store, store_dir):
+    store.add_identity(_identity())
+    store.put_membership(_membership())
+    assert store.check_integrity() == []
+    with contextlib.closing(_raw(store_dir)) as raw:
+        raw.execute("UPDATE membership SET chain = ?", (b"\x00\x00\x00\x09short",))
+        raw.execute(
+            "INSERT INTO membership VALUES ('0.ghost', '0.group', 'Global_', 'global', 0, ?, NULL, 'g', 'G', NULL)",
+            (encode_chain([b"cert"]),),
+        )
+    problems = store.check_integrity()
+    assert len(problems) == 2, problems
+    assert any("0.alice" in problem and "bad length" in problem for problem in problems)
+    assert any("0.ghost" in problem and "identity is missing" in problem for problem in problems)
+    error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", store.get_membership, "0.alice", "0.group")
+    assert "0.alice" in error.message and store_dir in error.message
+    _expect_error("PEER_E_CERT_STORE_CORRUPTED", store.list_memberships)
+
+
+# --- transactions --------------------------------------------------------------------
+
+
+def test_exception_rolls_back_every_write(store):
+    store.add_identity(_identity())
+    with pytest.raises(RuntimeError, match="boom"):
+        with store.transaction():
+            store.add_identity(_identity("0.bob", "bob", "Bob"))
+            store.put_membership(_membership())
+            store.remove_identity("0.alice")
+            raise RuntimeError("boom")
+    assert store.list_identities() == [_identity()]
+    assert store.list_memberships() == []
+
+
+def test_failing_write_rolls_back_the_earlier_writes_of_its_transaction(store):
+    store.add_identity(_identity())
+    with pytest.raises(PeerError):
+        with store.transaction():
+            store.add_identity(_identity("0.bob", "bob", "Bob"))
+            store.add_identity(_identity())
+    assert store.get_identity("0.bob") is None
+
+
+def test_writes_outside_a_transaction_commit_one_by_one(store, store_dir):
+    store.add_identity(_identity())
+    _expect_error("PEER_E_NOT_FOUND", store.put_membership, _membership("0.bob"))
+    assert not store._connection.in_transaction
+    with Store.open(store_dir, create=False) as other:
+        assert other.get_identity("0.alice") == _identity()
+
+
+def test_readers_see_the_last_commit_only(store, store_dir):
+    with Store.open(store_dir, create=False) as reader:
+        with store.transaction():
+            store.add_identity(_identity())
+            # WAL: reading goes on while the writer holds the write lock.
+            assert reader.list_identities() == []
+        assert reader.list_identities() == [_identity()]
+
+
+def test_nested_transaction_is_a_savepoint(store):
+    with store.transaction():
+        store.add_identity(_identity())
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.add_identity(_identity("0.bob", "bob", "Bob"))
+                raise RuntimeError("inner")
+        with store.transaction():
+            store.add_identity(_identity("0.carol", "carol", "Carol"))
+    assert [record.peer_name for record in store.list_identities()] == ["0.alice", "0.carol"]
+
+
+def test_close_rolls_back_and_is_idempotent(store_dir):
+    store = Store.open(store_dir)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_identity(_identity())
+            store.close()
+            raise RuntimeError("closed mid-transaction")
+    store.close()
+    with Store.open(store_dir) as reopened:
+        assert reopened.list_identities() == []
+
+
+# --- other processes -----------------------------------------------------------------
+
+
+def _collections_root():
+    """The directory holding ``ansible_collections``, for the workers' PYTHONPATH."""
+    path = os.path.abspath(store_module.__file__)
+    while os.path.basename(path) != "ansible_collections":
+        path = os.path.dirname(path)
+    return os.path.dirname(path)
+
+
+def _start(*args):
+    python_path = [_collections_root()] + [part for part in os.environ.get("PYTHONPATH", "").split(os.pathsep) if part]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(python_path))
+    return subprocess.Popen(
+        [sys.executable, WORKER] + [str(arg) for arg in args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _go(workers):
+    for worker in workers:
+        worker.stdin.write(b"go\n")
+        worker.stdin.flush()
+
+
+def _reap(workers):
+    """Kill whatever still runs and collect every worker's stderr."""
+    errors = []
+    for worker in workers:
+        if worker.poll() is None:
+            worker.kill()
+        errors.append(worker.communicate()[1].decode("utf-8", "replace"))
+    return errors
+
+
+def _run_together(workers):
+    try:
+        _go(workers)
+        for worker in workers:
+            worker.wait(timeout=60)
+    finally:
+        errors = _reap(workers)
+    assert [worker.returncode for worker in workers] == [0] * len(workers), errors
+
+
+def test_two_processes_create_and_fill_one_store(store_dir):
+    count = 60
+    _run_together([_start("distinct", store_dir, prefix, count) for prefix in ("0.one", "0.two")])
+    with Store.open(store_dir, create=False) as store:
+        names = {record.peer_name for record in store.list_identities()}
+        assert store.check_integrity() == []
+    assert names == {"%s-%d" % (prefix, index) for prefix in ("0.one", "0.two") for index in range(count)}
+
+
+def test_read_modify_write_from_two_processes_loses_no_update(store_dir):
+    count = 100
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity("0.counter")._replace(key_size=0))
+    _run_together([_start("counter", store_dir, "0.counter", count) for _ in range(2)])
+    with Store.open(store_dir, create=False) as store:
+        assert store.get_identity("0.counter").key_size == 2 * count
+
+
+def test_sigkill_during_commits_leaves_old_or_new_state(store_dir):
+    rows = 120
+    generations = []
+    delays = []
+    rng = random.Random()
+    for _trial in range(CRASH_TRIALS):
+        worker = _start("churn", store_dir, rows)
+        try:
+            _go([worker])
+            ready, _unused, _unused = select.select([worker.stdout], [], [], 60)
+            committed = ready and worker.stdout.readline() == b"committed\n"
+            if committed:
+                delays.append(rng.uniform(0.0, 0.15))
+                time.sleep(delays[-1])
+        finally:
+            # SIGKILL: no cleanup handler runs, like a crash.
+            errors = _reap([worker])
+        assert committed, errors
+        assert worker.returncode == -signal.SIGKILL, errors
+
+        with Store.open(store_dir, create=False) as store:
+            assert store.check_integrity() == [], delays
+            identities = store.list_identities()
+            memberships = store.list_memberships()
+        generation = identities[0].key_size
+        assert len(identities) == rows, delays
+        assert {record.key_size for record in identities} == {generation}, delays
+        assert {record.peer_name for record in identities} == {"0.gen%d-%d" % (generation, i) for i in range(rows)}
+        assert [record.identity_peer_name for record in memberships] == [record.peer_name for record in identities]
+        assert {record.imported_digest for record in memberships} == {"%d" % generation}, delays
+        assert all(record.chain == (b"r" * 64, b"l" * 64) for record in memberships)
+        generations.append(generation)
+    # Each trial starts from the state the last one left and commits at least once.
+    assert generations == sorted(set(generations))
