@@ -135,7 +135,7 @@ changelog-lint: venv
 lint: stage
 	@paths="$$(for p in roles playbooks extensions; do [ -d "$$p" ] && echo "$$p"; done)"
 	if [ -z "$$paths" ]; then echo "lint: no roles, playbooks or extensions yet"; exit 0; fi
-	ansible-lint --profile production $$paths
+	ansible-lint --offline --profile production $$paths
 
 molecule: stage
 	@if [ ! -d extensions/molecule ]; then echo "molecule: no extensions/molecule yet"; exit 0; fi
@@ -201,7 +201,7 @@ constraints:
 	{ sed -n '1,/^# Every package/p' constraints.txt | sed '$$d'
 	  echo '# Every package of the controller venv (Python 3.13), pinned: `pip freeze` of a fresh'
 	  echo '# `pip install -r requirements-dev.txt`. Refresh with `make constraints`.'
-	  "$(BUILD)/constraints-venv/bin/python" -m pip freeze --exclude-editable | sort -f
+	  "$(BUILD)/constraints-venv/bin/python" -m pip freeze --exclude-editable
 	} > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	rm -rf "$(BUILD)/constraints-venv"

@@ -22,10 +22,10 @@ OWN_OPTIONS = ("--no-setuptools", "--no-wheel")
 def main(argv):
     pip_args = [arg for arg in argv if arg not in OWN_OPTIONS]
     # A child process: ensurepip clears the pip configuration (index, certificates) of its own process.
-    subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
+    subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"], stdout=subprocess.DEVNULL)
     # ensurepip of Python < 3.12 also installs setuptools, which get-pip.py would have left out.
     if "--no-setuptools" in argv:
-        subprocess.call([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", "setuptools"])
+        subprocess.call([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", "setuptools"], stdout=subprocess.DEVNULL)
     return subprocess.call([sys.executable, "-m", "pip", "install", "--upgrade"] + pip_args)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 
 from ansible.module_utils.basic import missing_required_lib
@@ -20,6 +21,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.error
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
 
 STORE_ARGUMENT_SPEC = {"store_path": {"type": "path"}}
+PRIVATE_MODE = 0o600
 
 _OS_ERRORS = {
     errno.ENOSPC: "PEER_E_DISK_FULL",
@@ -115,14 +117,17 @@ def write_private_file(module, dest, data):
             handle.flush()
             os.fsync(handle.fileno())
         module.atomic_move(temp_path, dest)
+        # atomic_move gives a new file the umask's mode; documents stay private.
+        os.chmod(dest, PRIVATE_MODE)
     finally:
         if os.path.exists(temp_path):
             os.unlink(temp_path)
 
 
-def apply_file_attributes(module, dest, changed):
-    """Apply mode/owner from the task (default 0600) and report whether they changed."""
-    file_args = module.load_file_common_arguments(module.params, path=dest)
-    if file_args.get("mode") is None:
-        file_args["mode"] = "0600"
-    return module.set_fs_attributes_if_different(file_args, changed)
+def ensure_private_mode(module, dest):
+    """Make an existing ``dest`` 0600; return whether that is (or would be) a change."""
+    if not os.path.exists(dest) or stat.S_IMODE(os.stat(dest).st_mode) == PRIVATE_MODE:
+        return False
+    if not module.check_mode:
+        os.chmod(dest, PRIVATE_MODE)
+    return True

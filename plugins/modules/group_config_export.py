@@ -22,7 +22,6 @@ author:
   - peernet developers
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.files
   - peernet.peergroup.common
   - peernet.peergroup.common.password
 attributes:
@@ -46,7 +45,7 @@ options:
     type: str
   dest:
     description:
-      - File on the managed node to write the document to, mode C(0600) unless O(mode) says otherwise.
+      - File on the managed node to write the document to, mode C(0600), replaced atomically.
       - Without it the document is only returned in RV(config_xml).
     type: path
   include_group_key:
@@ -142,8 +141,6 @@ configs:
       type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
@@ -173,7 +170,6 @@ def main():
         required_one_of=[("identity", "configs")],
         mutually_exclusive=[("identity", "configs"), ("dest", "configs")],
         required_together=[("identity", "group")],
-        add_file_common_args=True,
         supports_check_mode=True,
     )
     params = module.params
@@ -198,8 +194,7 @@ def main():
                 continue
             if entry["changed"] and not module.check_mode:
                 module_support.write_private_file(module, item["dest"], entry["config_xml"].encode("utf-8"))
-            if os.path.exists(item["dest"]):
-                changed = module_support.apply_file_attributes(module, item["dest"], changed)
+            changed = module_support.ensure_private_mode(module, item["dest"]) or changed
         if single:
             entry = result["configs"][0]
             result.update(

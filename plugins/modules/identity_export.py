@@ -20,7 +20,6 @@ author:
   - peernet developers
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.files
   - peernet.peergroup.common
   - peernet.peergroup.common.password
 attributes:
@@ -41,7 +40,7 @@ options:
     type: str
     required: true
   dest:
-    description: File on the managed node to write the document to (mode C(0600) unless O(mode) is set).
+    description: File on the managed node to write the document to (mode C(0600), replaced atomically).
     type: path
 """
 
@@ -66,8 +65,6 @@ identity_xml:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
@@ -82,7 +79,6 @@ def main():
             dest=dict(type="path"),
             password=dict(type="str", required=True, no_log=True),
         ),
-        add_file_common_args=True,
         supports_check_mode=True,
     )
     params = module.params
@@ -91,8 +87,8 @@ def main():
     def finish(result, changed):
         if dest and changed and not module.check_mode:
             module_support.write_private_file(module, dest, result["identity_xml"].encode("utf-8"))
-        if dest and os.path.exists(dest):
-            changed = module_support.apply_file_attributes(module, dest, changed)
+        if dest:
+            changed = module_support.ensure_private_mode(module, dest) or changed
         return changed
 
     module_support.run_plan(

@@ -63,9 +63,9 @@ class Counts(NamedTuple):
     @classmethod
     def current(cls) -> Counts:
         if stress_mode():
-            counts = cls(fuzz_parser=60000, fuzz_mutations=40000, fuzz_sealed=2000, crash_trials=200, concurrency_rounds=5)
+            counts = cls(fuzz_parser=60000, fuzz_mutations=36000, fuzz_sealed=6000, crash_trials=200, concurrency_rounds=5)
         else:
-            counts = cls(fuzz_parser=1500, fuzz_mutations=1000, fuzz_sealed=60, crash_trials=20, concurrency_rounds=1)
+            counts = cls(fuzz_parser=1000, fuzz_mutations=600, fuzz_sealed=150, crash_trials=20, concurrency_rounds=1)
         # Single counts may be forced, e.g. PEERNET_COUNT_CRASH_TRIALS=50.
         overrides = {}
         for field in cls._fields:

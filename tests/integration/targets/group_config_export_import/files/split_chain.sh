@@ -9,7 +9,7 @@ chain=$1
 out=$2
 openssl pkcs7 -inform DER -in "$chain" -print_certs -out "$out/all.pem"
 cd "$out"
-csplit -s -z -f cert- all.pem '/-----BEGIN CERTIFICATE-----/' '{*}'
+awk '/-----BEGIN CERTIFICATE-----/ { n++; out = sprintf("cert-%02d", n) } out { print > out } /-----END CERTIFICATE-----/ { out = "" }' all.pem
 for cert in cert-*; do
     subject=$(openssl x509 -in "$cert" -noout -subject -nameopt RFC2253)
     issuer=$(openssl x509 -in "$cert" -noout -issuer -nameopt RFC2253)
