@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError

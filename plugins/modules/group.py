@@ -11,7 +11,7 @@ module: group
 short_description: Create a peer group owned by an identity, or leave one
 version_added: 0.1.0
 description:
-  - With O(state=present), creates a group as C(PeerGroupCreate) did: a new group key pair, its
+  - With O(state=present), creates a group as C(PeerGroupCreate) did, with a new group key pair, its
     self-signed group root certificate (GRC), and a group membership certificate (GMC) with the
     administrator role for O(creator), signed by the group key.
   - Idempotent by O(creator) and O(classifier) among the groups the creator owns. O(friendly_name),
@@ -22,7 +22,7 @@ description:
   - With O(state=absent), removes the (O(creator), group) membership only; other identities'
     memberships of the same group stay.
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common

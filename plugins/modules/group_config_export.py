@@ -19,7 +19,7 @@ description:
     nonce make every new document's bytes differ, so bytes are never compared.
   - O(configs) exports many memberships in one call and derives the password key once for all of them.
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common

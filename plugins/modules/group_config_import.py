@@ -21,7 +21,7 @@ description:
   - A wrong password fails with C(ERROR_INVALID_PASSWORD) (0x80070056); a document altered after
     sealing fails with C(E_INVALIDARG) (0x80070057).
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

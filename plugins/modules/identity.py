@@ -17,7 +17,7 @@ description:
   - Removes an identity with O(state=absent); refused with C(PEER_E_GROUPS_EXIST) while it still
     belongs to groups unless O(force=true).
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common

@@ -11,13 +11,13 @@ module: identity_export
 short_description: Export an identity (PEERIDENTITYEXPORT) sealed with a password
 version_added: 0.1.0
 description:
-  - Writes the C(PEERIDENTITYEXPORT) document of an identity, as C(PeerIdentityExport) did: the
+  - Writes the C(PEERIDENTITYEXPORT) document of an identity, as C(PeerIdentityExport) did. It holds the
     identity certificate and private key as a password-encrypted PKCS#12 (PBES2, AES-256-CBC,
     HMAC-SHA256) plus our integrity seal (see C(docs/format.md)).
   - A target needs the identity before it can import that identity's group configurations.
   - Idempotent when O(dest) exists and opens with O(password) to the same identity and key.
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common

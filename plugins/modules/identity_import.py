@@ -13,10 +13,10 @@ version_added: 0.1.0
 description:
   - Imports a C(PEERIDENTITYEXPORT) document, as C(PeerIdentityImport) did, after opening its seal
     and its PKCS#12 with O(password) and checking that the key matches the certificate and the peer name.
-  - Idempotent by peer name: the peer name is the hash of the public key, so an identity already in the
+  - Idempotent by peer name. The peer name is the hash of the public key, so an identity already in the
     store with that name holds that key, and nothing is derived or checked again.
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

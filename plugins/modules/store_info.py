@@ -14,12 +14,17 @@ description:
   - Read-only inventory of a host store, with every membership's chain verified.
   - Never returns key material. A store that does not exist yet reads as empty and is not created.
 author:
-  - peernet developers
+  - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
   - peernet.peergroup.common
 attributes:
+  check_mode:
+    support: full
+    details: The module never changes anything.
+  diff_mode:
+    support: N/A
+    details: The module never changes anything.
   platform:
     platforms: posix
 options: {}

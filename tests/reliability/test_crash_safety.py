@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import stat
 import contextlib
@@ -55,7 +56,7 @@ def test_sigkill_leaves_old_or_new_state(world, counts, tmp_path):
     states = processes.expected_states(world, tmp_path / "reference", steps)
     assert len({repr(state) for state in states}) == len(states), "every step must change the store"
 
-    # Calibration: one uninterrupted run gives each step's window.
+    # Calibration: one uninterrupted run gives each step's window, from the start of step 0.
     calibration_store = tmp_path / "calibration"
     world.fresh_target(calibration_store)
     job = processes.write_job(tmp_path / "calibration.json", world, calibration_store, steps)
@@ -65,26 +66,35 @@ def test_sigkill_leaves_old_or_new_state(world, counts, tmp_path):
     progress = processes.Progress.of(out.decode("utf-8"))
     assert all(not progress.results[index]["failed"] for index in range(len(steps))), progress.results
     assert kit.logical_content(calibration_store) == states[-1]
-    windows = [(progress.starts[i] - progress.ready, progress.ends[i] - progress.ready) for i in range(len(steps))]
+    origin = progress.starts[0]
+    windows = [(progress.starts[i] - origin, progress.ends[i] - origin) for i in range(len(steps))]
     kit.figure("crash.step_windows_ms", [round((end - start) * 1000, 1) for start, end in windows])
+
+    def prepare(trial):
+        """A child set up and parked before its "go": the next one starts while a trial runs."""
+        store_path = tmp_path / ("trial-%d" % trial)
+        world.fresh_target(store_path)
+        job = processes.write_job(tmp_path / ("trial-%d.json" % trial), world, store_path, steps, wait_for_go=True)
+        return store_path, processes.spawn(job)
 
     rng = random.Random(os.environ.get("PEERNET_SEED", "peernet-crash"))
     histogram = [0] * len(states)
     killed_mid_step = 0
     finished_before_kill = 0
     bad = []
+    upcoming = prepare(0)
     for trial in range(counts.crash_trials):
-        store_path = tmp_path / ("trial-%d" % trial)
-        world.fresh_target(store_path)
-        job = processes.write_job(tmp_path / ("trial-%d.json" % trial), world, store_path, steps)
+        store_path, child = upcoming
+        upcoming = prepare(trial + 1) if trial + 1 < counts.crash_trials else None
         chosen = rng.randrange(len(steps))
         start, end = windows[chosen]
-        delay = start + (end - start) * rng.uniform(-0.1, 1.1)
-        child = processes.spawn(job)
+        delay = max(0.0, start + (end - start) * rng.uniform(-0.1, 1.1))
         ready_line = child.stdout.readline().decode("utf-8")
         assert ready_line.startswith("ready"), child.stderr.read().decode("utf-8", "replace")
-        ready = float(ready_line.split()[1])
-        pause = ready + delay - time.monotonic()
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        went = time.monotonic()
+        pause = went + delay - time.monotonic()
         if pause > 0:
             time.sleep(pause)
         child.send_signal(signal.SIGKILL)
@@ -110,6 +120,7 @@ def test_sigkill_leaves_old_or_new_state(world, counts, tmp_path):
         with contextlib.closing(Store.open(str(store_path), create=False)) as store:
             with store.transaction():
                 pass  # no lock left behind: a writer gets in
+        shutil.rmtree(str(store_path))
 
     kit.figure("crash.trials", counts.crash_trials)
     kit.figure("crash.killed_mid_step", killed_mid_step)

@@ -227,7 +227,7 @@ def traceback_signature(exc):
 # Tracebacks already reported, each with a failing test in test_known_bugs.py.
 KNOWN_TRACEBACKS = {
     "ValueError@certs.py:_check_key_and_algorithm",  # test_gmc_with_unparseable_public_key_is_a_clean_error
-    "UnsupportedAlgorithm@certs.py:chain_from_pkcs7",  # test_pkcs7_of_another_content_type_is_a_clean_error
+    "UnsupportedAlgorithm@certs.py:chain_from_pkcs7",  # test_pkcs7_of_an_unknown_content_type_is_a_clean_error
 }
 
 

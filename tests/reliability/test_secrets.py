@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -37,6 +38,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 
 PLAYBOOK = os.path.join(kit.HERE, "playbooks", "secrets.yml")
 PEM_MARKERS = [b"-----BEGIN", b"PRIVATE KEY-----"]
+MASK = re.compile(rb"(?<!\*)\*{8}(?!\*)")
+BANNER = re.compile(rb"^(PLAY|TASK|HANDLER|RUNNING HANDLER|PLAYBOOK|PLAY RECAP)\b.*\*+$")
 
 
 def collections_path():
@@ -148,8 +151,7 @@ def test_playbook_at_vvvv_leaks_no_secret(tmp_path):
 
     secret_needles = [("password", password.encode()), ("vault password", vault_password.encode())]
     secret_needles += [("PEM marker %s" % marker.decode(), marker) for marker in PEM_MARKERS]
-    # Ansible masks no_log values it meets in output; a mask would mean a module tried to show one.
-    mask_needles = [("no_log mask", b"********")]
+    mask_needles = []
     keys = private_keys(work / "source") + private_keys(work / "target")
     assert len(keys) >= 3  # owner key on both stores, the group key
     key_needle_list = [("private key %d" % index, needle) for index, der in enumerate(keys) for needle in key_needles(der)]
@@ -163,10 +165,15 @@ def test_playbook_at_vvvv_leaks_no_secret(tmp_path):
     temp_hits, temp_scanned = scan([str(top) for top in temps.values()], secret_needles + key_needle_list)
 
     output_text = (tmp_path / "stdout.txt").read_bytes()
-    assert b"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output_text, "the scan must see the module invocations"
-    assert b"<PEERGROUPCONFIG" in output_text, "the scan must see the returned documents"
+    # The scan is only worth something if it saw the module runs and their results.
+    assert b"AnsiballZ_group_config_import.py" in output_text and b"AnsiballZ_identity_export.py" in output_text
+    assert b"<PEERGROUPCONFIG" in output_text and b"<PEERIDENTITYEXPORT" in output_text
+    # Ansible masks a no_log value wherever it meets it in a result ("********"): a mask
+    # means a module tried to show the password, so none may appear outside the banners.
+    masks = [line for line in output_text.splitlines() if MASK.search(line) and not BANNER.match(line)]
+    hits += [("stdout", "no_log mask: %r" % line[:120]) for line in masks]
     kit.figure("secrets.bytes_scanned", scanned + store_scanned + temp_scanned)
-    kit.figure("secrets.needles", len(secret_needles) + len(mask_needles) + len(key_needle_list))
+    kit.figure("secrets.needles", len(secret_needles) + len(key_needle_list) + 1)
     kit.figure("secrets.hits", len(hits) + len(store_hits) + len(temp_hits))
     kit.figure("secrets.leftover_temp_files", len(temp_files))
     assert hits == []

@@ -14,7 +14,6 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 import uuid
 from typing import NamedTuple
@@ -25,7 +24,7 @@ try:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs7
-    from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 except ImportError:  # deps.missing_requirements() reports it before any use
     x509 = None
 

@@ -46,7 +46,7 @@ def distinct(store, prefix, count):
 
 
 def counter(store, name, count):
-    for _ in range(int(count)):
+    for _round in range(int(count)):
         with store.transaction():
             record = store.get_identity(name)
             store.put_identity(record._replace(key_size=record.key_size + 1))

@@ -490,7 +490,7 @@ def test_read_modify_write_from_two_processes_loses_no_update(store_dir):
     count = 100
     with Store.open(store_dir) as store:
         store.add_identity(_identity("0.counter")._replace(key_size=0))
-    _run_together([_start("counter", store_dir, "0.counter", count) for _ in range(2)])
+    _run_together([_start("counter", store_dir, "0.counter", count) for _worker in range(2)])
     with Store.open(store_dir, create=False) as store:
         assert store.get_identity("0.counter").key_size == 2 * count
 
