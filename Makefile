@@ -32,7 +32,9 @@ ifneq ($(strip $(PYENV_DIRS)),)
 export PYENV_VERSION := $(subst $(space),:,$(notdir $(PYENV_DIRS)))
 endif
 
-# The target Python of the integration tests (modules run there; plugins run on 3.13).
+# The Pythons of the unit tests (each about 3 min on 2 cores), and the target Python of the
+# integration tests (modules run there; plugins run on 3.13).
+UNIT_PYTHONS ?= $(TARGET_PYTHONS)
 INTEGRATION_PYTHON ?= $(lastword $(TARGET_PYTHONS))
 
 # --- Paths and environment -------------------------------------------------------------------
@@ -70,7 +72,7 @@ help:
 	row demo "the demo: one source, three targets, distribute twice (demo/run.sh)"
 	row test "every step below, then a line \"test: N passed, N failed\""
 	row "  sanity" "ansible-test sanity (compile, import on Python $(TARGET_PYTHONS))"
-	row "  units" "ansible-test units on Python $(TARGET_PYTHONS)"
+	row "  units" "ansible-test units on Python $(UNIT_PYTHONS) (UNIT_PYTHONS=...)"
 	row "  integration" "ansible-test integration, modules on Python $(INTEGRATION_PYTHON)"
 	row "  reliability" "tests/reliability with light counts (PYTEST_ARGS=...)"
 	row "  changelog-lint" "antsibull-changelog lint"
@@ -114,7 +116,7 @@ sanity: stage
 
 units: stage
 	@$(ANSIBLE_TEST) units $(ANSIBLE_TEST_ARGS) --requirements \
-	    $(foreach v,$(TARGET_PYTHONS),--target-python venv/$(v)@$(call python_for,$(v))) $(UNITS_ARGS)
+	    $(foreach v,$(UNIT_PYTHONS),--target-python venv/$(v)@$(call python_for,$(v))) $(UNITS_ARGS)
 
 integration: stage
 	@$(ANSIBLE_TEST) integration $(ANSIBLE_TEST_ARGS) --requirements \
@@ -132,11 +134,14 @@ changelog-lint: venv
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	echo "changelog-lint: $$(ls changelogs/fragments | wc -l) fragment(s) OK"
 
+# --offline: ansible-lint would otherwise install this collection into ~/.ansible/collections and
+# lint against that copy instead of the stage on ANSIBLE_COLLECTIONS_PATH.
 lint: stage
-	@paths="$$(for p in roles playbooks extensions; do [ -d "$$p" ] && echo "$$p"; done)"
+	@paths="$$(for p in roles playbooks extensions; do if [ -d "$$p" ]; then echo "$$p"; fi; done)"
 	if [ -z "$$paths" ]; then echo "lint: no roles, playbooks or extensions yet"; exit 0; fi
 	ansible-lint --offline --profile production $$paths
 
+# From the repository root, which holds galaxy.yml: molecule's collection mode (extensions/molecule).
 molecule: stage
 	@if [ ! -d extensions/molecule ]; then echo "molecule: no extensions/molecule yet"; exit 0; fi
 	molecule test $(MOLECULE_ARGS)

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 
+import hypothesis.configuration
 import pytest
 
 import reliability_kit as kit
@@ -35,6 +38,15 @@ def pytest_configure(config):
         os.environ["PEERNET_STRESS"] = "1"
     kit.FIGURES.clear()
     kit.FIGURES["mode"] = "stress" if kit.stress_mode() else "light"
+    # Hypothesis keeps caches in ./.hypothesis; keep the work tree clean (the tests use no example database).
+    config._peernet_hypothesis_home = tempfile.mkdtemp(prefix="peernet-hypothesis-")
+    hypothesis.configuration.set_hypothesis_home_dir(config._peernet_hypothesis_home)
+
+
+def pytest_unconfigure(config):
+    home = getattr(config, "_peernet_hypothesis_home", None)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -59,7 +71,9 @@ def counts():
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
     """Keys, certificates, a source store and sealed documents, built once per session."""
-    return kit.World.build(tmp_path_factory.mktemp("world"))
+    world = kit.World.build(tmp_path_factory.mktemp("world"))
+    kit.figure("world.build_seconds", round(world.build_seconds, 2))
+    return world
 
 
 @pytest.fixture

@@ -103,18 +103,10 @@ def format_figures(figures):
 
 
 class Stopwatch(object):
-    """Collects durations by label; ``summary()`` gives count, median, max."""
+    """Durations by label; ``summarise`` gives count, median and max of one list."""
 
     def __init__(self):
         self.samples = {}
-
-    @contextlib.contextmanager
-    def time(self, label):
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.samples.setdefault(label, []).append(time.perf_counter() - start)
 
     @staticmethod
     def summarise(values):
@@ -228,20 +220,20 @@ class IdentityFields(NamedTuple):
         return [b"PEERIDENTITYEXPORT", b"1.0", self.peer_name.encode("utf-8"), self.pfx]
 
 
-def seal_parts(seal_key, aad_fields, payload, kdf=None, nonce=None):
+def seal_parts(seal_key, aad_fields, payload):
     """Seal ``payload`` over the document fields plus the seal's own KDF/salt/KCV/nonce."""
-    kdf = kdf or seal_key.params
-    nonce = nonce or os.urandom(seal.NONCE_SIZE)
+    kdf = seal_key.params
+    nonce = os.urandom(seal.NONCE_SIZE)
     parts = SealParts(kdf.name, kdf.n, kdf.r, kdf.p, seal_key.salt, seal_key.kcv, nonce, b"")
     _nonce, ciphertext = seal.seal(seal_key, encode_aad(list(aad_fields) + parts.kdf_fields()), payload, nonce)
     return parts._replace(ciphertext=ciphertext)
 
 
-def seal_xml(parts: SealParts, n_text=None):
+def seal_xml(parts: SealParts):
     return "\n".join(
         [
             '  <pn:SEAL xmlns:pn="%s">' % PN_NS,
-            '    <pn:KDF name="%s" n="%s" r="%s" p="%s"/>' % (parts.kdf_name, n_text or parts.n, parts.r, parts.p),
+            '    <pn:KDF name="%s" n="%s" r="%s" p="%s"/>' % (parts.kdf_name, parts.n, parts.r, parts.p),
             "    <pn:SALT>%s</pn:SALT>" % b64(parts.salt),
             "    <pn:KCV>%s</pn:KCV>" % b64(parts.kcv),
             "    <pn:NONCE>%s</pn:NONCE>" % b64(parts.nonce),
@@ -285,15 +277,14 @@ def identity_export_xml(fields: IdentityFields, parts: SealParts) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def forge_group_config(fields: GroupFields, seal_key, group_key_der=None, sealed_fields=None, kdf=None):
-    """A PEERGROUPCONFIG showing ``fields``, sealed over ``sealed_fields`` (default: the same)."""
-    parts = seal_parts(seal_key, (sealed_fields or fields).aad_fields(), group_key_der or b"", kdf=kdf)
-    return group_config_xml(fields, parts)
+def forge_group_config(fields: GroupFields, seal_key, group_key_der=None):
+    """A validly sealed PEERGROUPCONFIG of ``fields``, whatever they hold."""
+    return group_config_xml(fields, seal_parts(seal_key, fields.aad_fields(), group_key_der or b""))
 
 
-def forge_identity_export(fields: IdentityFields, seal_key, sealed_fields=None):
-    parts = seal_parts(seal_key, (sealed_fields or fields).aad_fields(), b"")
-    return identity_export_xml(fields, parts)
+def forge_identity_export(fields: IdentityFields, seal_key):
+    """A validly sealed PEERIDENTITYEXPORT of ``fields``, whatever they hold."""
+    return identity_export_xml(fields, seal_parts(seal_key, fields.aad_fields(), b""))
 
 
 def pkcs7_of(certificates) -> bytes:

@@ -200,3 +200,16 @@ def test_overwrite_never_holds_when_two_imports_interleave(world, tmp_path):
     assert caught.value.name == "PEER_E_ALREADY_EXISTS"
     stored = kit.logical_content(store_path)["memberships"]
     assert [m["cloud"] for m in stored] == ["Alpha_"]
+
+
+@pytest.mark.xfail(strict=True, raises=PeerError, reason=RACE_BUG.replace("plan_group_config_import", "plan_identity_import"))
+def test_identical_identity_imports_interleaved_both_succeed(world, tmp_path):
+    """Run one after the other, the second import of an identity is "ok, unchanged"; interleaved it fails."""
+    store_path = world.fresh_target(tmp_path / "store")
+    stores = [Store.open(str(store_path), create=False) for _index in range(2)]
+    with contextlib.closing(stores[0]), contextlib.closing(stores[1]):
+        plans = [operations.plan_identity_import(store, world.stranger_identity_doc, world.cache) for store in stores]
+        plans[0].apply()
+        plans[1].apply()  # today: PEER_E_ALREADY_EXISTS from store.add_identity
+    names = [identity["peer_name"] for identity in kit.logical_content(store_path)["identities"]]
+    assert world.stranger.name in names

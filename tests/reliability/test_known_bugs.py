@@ -11,6 +11,8 @@ entry in test_fuzz.KNOWN_TRACEBACKS are removed with the fix.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from cryptography.exceptions import UnsupportedAlgorithm
 
@@ -65,4 +67,43 @@ def test_pkcs7_of_an_unknown_content_type_is_a_clean_error(world, tmp_path):
         assert exc.name == "E_INVALIDARG"
     else:
         pytest.fail("accepted")
+    assert kit.snapshot(store_path) == before
+
+
+@pytest.mark.xfail(strict=True, raises=UnsupportedAlgorithm, reason=(
+    "certs._check_key_and_algorithm reads cert.signature_hash_algorithm unguarded: a GMC signed with an "
+    "algorithm cryptography does not know is an UnsupportedAlgorithm traceback, not a PeerError"))
+def test_gmc_with_unknown_signature_algorithm_is_a_clean_error(world, tmp_path):
+    der = certs.certificate_to_der(world.owner_gmc)
+    sha256_rsa = bytes.fromhex("06092a864886f70d01010b")  # 1.2.840.113549.1.1.11 sha256WithRSAEncryption
+    unknown = bytes.fromhex("06092a864886f70d01017b")  # 1.2.840.113549.1.1.123, unassigned
+    assert der.count(sha256_rsa) == 2
+    # The outer signatureAlgorithm only (the last occurrence), as the fuzzer did.
+    head, _sep, tail = der.rpartition(sha256_rsa)
+    bad_leaf = certs.certificate_from_der(head + unknown + tail)
+    chain_der = kit.pkcs7_of([world.root_cert, bad_leaf])
+    fields = world.group_fields(world.owner_config)._replace(chain_der=chain_der)
+    data = kit.forge_group_config(fields, world.seal_key, world.owner_config.group_key)
+    store_path = world.fresh_target(tmp_path / "target")
+    before = kit.snapshot(store_path)
+    with pytest.raises(PeerError) as caught:
+        kit.import_document(store_path, "config", data, world.cache)
+    assert caught.value.name in ("E_INVALIDARG", "PEER_E_INVALID_CREDENTIAL")
+    assert kit.snapshot(store_path) == before
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "certs.chain_from_pkcs7 lets cryptography fall back to BER: a GMC of DER PKCS#7 plus trailing bytes is "
+    "accepted (with a UserWarning on stderr), though docs/format.md requires DER"))
+def test_sealed_pkcs7_with_trailing_bytes_is_refused(world, tmp_path):
+    chain_der = kit.pkcs7_of([world.root_cert, world.owner_gmc]) + b"\x00\x00trailing"
+    fields = world.group_fields(world.owner_config)._replace(chain_der=chain_der)
+    data = kit.forge_group_config(fields, world.seal_key, world.owner_config.group_key)
+    store_path = world.fresh_target(tmp_path / "target")
+    before = kit.snapshot(store_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cryptography's BER notice, not the point here
+        with pytest.raises(PeerError) as caught:
+            kit.import_document(store_path, "config", data, world.cache)
+    assert caught.value.name == "E_INVALIDARG"
     assert kit.snapshot(store_path) == before

@@ -94,10 +94,18 @@ SPOILERS = [
 ]
 
 
+# The module run (a Python start-up each) for the three kinds of refusal; the core for all.
+THROUGH_THE_MODULE = {"world_writable_dir", "foreign_owned_database", "database_symlink"}
+
+
+def spoiled_name(store):
+    return os.path.basename(os.path.dirname(os.path.dirname(store)))
+
+
 @pytest.fixture
 def spoiled(world, tmp_path, request):
-    parent = tmp_path / "parent"
-    parent.mkdir(mode=0o700)
+    parent = tmp_path / request.param.__name__ / "parent"
+    parent.mkdir(mode=0o700, parents=True)
     store = str(parent / "store")
     world.fresh_target(store)
     request.param(store, str(parent))
@@ -129,9 +137,10 @@ def test_unsafe_store_is_refused(spoiled, world):
     with pytest.raises(PeerError) as caught:
         kit.import_document(store, "config", world.owner_doc, world.cache)
     assert caught.value.name == "PEER_E_NO_KEY_ACCESS", caught.value.message
-    result = module_result(store, world)
-    assert result.get("failed") and result["hresult"]["name"] == "PEER_E_NO_KEY_ACCESS", result
-    assert result["hresult"]["code"] == "0x80630203"
+    if spoiled_name(store) in THROUGH_THE_MODULE:
+        result = module_result(store, world)
+        assert result.get("failed") and result["hresult"]["name"] == "PEER_E_NO_KEY_ACCESS", result
+        assert result["hresult"]["code"] == "0x80630203"
     assert kit.snapshot(parent) == before, "the refusal changed the files"
     kit.add_figure("permissions.refused_cases")
 

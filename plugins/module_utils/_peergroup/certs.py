@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 try:
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs7
@@ -344,7 +344,7 @@ def chain_to_pkcs7(certs) -> bytes:
 def chain_from_pkcs7(data: bytes) -> list:
     try:
         certs = pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         raise PeerError("E_INVALIDARG", "GMC is not a valid PKCS#7 certificate chain") from None
     if not certs:
         raise PeerError("E_INVALIDARG", "GMC holds no certificate")
@@ -367,13 +367,18 @@ class ChainInfo(NamedTuple):
 
 
 def _check_key_and_algorithm(cert) -> None:
-    key = cert.public_key()
+    # Parsing is lazy: a hostile certificate's key, algorithm or extensions fail only when read.
+    try:
+        key = cert.public_key()
+        algorithm = cert.signature_hash_algorithm
+        extensions = list(cert.extensions)
+    except (ValueError, UnsupportedAlgorithm):
+        raise _invalid("a certificate in the chain does not parse (key, signature algorithm or extensions)") from None
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise _invalid("certificate %s must have an RSA key of at least %d bits" % (peer_name_of(cert), MIN_KEY_SIZE_ON_READ))
-    algorithm = cert.signature_hash_algorithm
     if algorithm is None or algorithm.name not in _SIGNATURE_HASHES:
         raise _invalid("certificate %s uses an unsupported signature algorithm" % peer_name_of(cert))
-    for extension in cert.extensions:
+    for extension in extensions:
         if extension.critical and extension.oid.dotted_string not in _KNOWN_CRITICAL:
             raise _invalid("certificate %s has an unknown critical extension %s" % (peer_name_of(cert), extension.oid.dotted_string))
 
@@ -381,7 +386,7 @@ def _check_key_and_algorithm(cert) -> None:
 def _signed_by(child, parent) -> bool:
     try:
         child.verify_directly_issued_by(parent)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
