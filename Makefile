@@ -162,12 +162,12 @@ galaxy-build: venv
 	ansible-galaxy collection build --force --output-path "$(DIST)" .
 	tarball=$$(ls "$(DIST)"/peernet-peergroup-*.tar.gz)
 	entries=$$(tar -tzf "$$tarball")
-	unwanted=$$(grep -E '^(\.ci|\.git|\.venv|bench|build|demo|extensions|tests)(/|$$)' <<<"$$entries" || true)
+	unwanted=$$(grep -E '^(\.|(bench|build|demo|extensions|tests)(/|$$))' <<<"$$entries" || true)
 	if [ -n "$$unwanted" ]; then echo "galaxy-build: $$tarball must not hold:" >&2; echo "$$unwanted" >&2; exit 1; fi
 	for needed in MANIFEST.json FILES.json meta/runtime.yml LICENSES/GPL-3.0-or-later.txt; do
 	    grep -qx "$$needed" <<<"$$entries" || { echo "galaxy-build: $$tarball lacks $$needed" >&2; exit 1; }
 	done
-	echo "galaxy-build: $$(wc -l <<<"$$entries") entries, none under tests/ .ci/ bench/ build/ demo/ extensions/"
+	echo "galaxy-build: $$(wc -l <<<"$$entries") entries, none under tests/ bench/ build/ demo/ extensions/ and none hidden"
 
 ee-context: galaxy-build
 	@rm -rf "$(EE_CONTEXT)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import codecs
 import datetime
+import functools
 import os
 import re
 import select
@@ -78,7 +79,8 @@ class Context(object):
         self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
 
     def contacted(self):
-        readable, _w, _x = select.select([self.listener], [], [], 0.05)
+        # A parser that fetched would have connected before returning: the connection is already queued.
+        readable, _w, _x = select.select([self.listener], [], [], 0)
         return bool(readable)
 
     def close(self):
@@ -166,10 +168,14 @@ def both_kinds(name):
 
     def register(builder):
         for kind in ("config", "identity"):
-            CASES["%s-%s" % (kind, name)] = (lambda kind: lambda ctx: builder(kind, base_doc(ctx, kind), ctx))(kind)
+            CASES["%s-%s" % (kind, name)] = functools.partial(_with_base_doc, builder, kind)
         return builder
 
     return register
+
+
+def _with_base_doc(builder, kind, ctx):
+    return builder(kind, base_doc(ctx, kind), ctx)
 
 
 def base_doc(ctx, kind):
@@ -459,37 +465,26 @@ def _html(ctx):
 # Structure: every element missing, duplicated, and every neighbour pair swapped.
 
 
-def _structure_cases(kind, labels):
-    for label in labels:
-        CASES["%s-missing-%s" % (kind, label)] = (
-            lambda label, kind: lambda ctx: case(kind, sub(base_doc(ctx, kind), element_re(label), ""), INVALID)
-        )(label, kind)
-        CASES["%s-duplicated-%s" % (kind, label)] = (
-            lambda label, kind: lambda ctx: case(
-                kind, sub(base_doc(ctx, kind), "(%s)" % element_re(label), r"\1\1"), INVALID
-            )
-        )(label, kind)
-    for first, second in zip(labels, labels[1:]):
-        CASES["%s-swapped-%s-%s" % (kind, first, second)] = (
-            lambda first, second, kind: lambda ctx: case(kind, _swap(base_doc(ctx, kind), first, second), INVALID)
-        )(first, second, kind)
+def _missing(kind, label, ctx):
+    return case(kind, sub(base_doc(ctx, kind), element_re(label), ""), INVALID)
 
 
-def _swap(doc, first, second):
+def _duplicated(kind, label, ctx):
+    return case(kind, sub(base_doc(ctx, kind), "(%s)" % element_re(label), r"\1\1"), INVALID)
+
+
+def _swapped(kind, first, second, ctx):
+    doc = base_doc(ctx, kind)
     one, two = element(doc, first), element(doc, second)
-    return text_of(doc).replace(one + two, two + one).encode("utf-8")
+    return case(kind, text_of(doc).replace(one + two, two + one).encode("utf-8"), INVALID)
 
 
-_structure_cases("config", CONFIG_CHILDREN)
-_structure_cases("identity", IDENTITY_CHILDREN)
-for _kind in ("config", "identity"):
-    for _label in SEAL_CHILDREN:
-        CASES["%s-missing-%s" % (_kind, _label)] = (
-            lambda kind, label: lambda ctx: case(kind, sub(base_doc(ctx, kind), element_re(label), ""), INVALID)
-        )(_kind, _label)
-        CASES["%s-duplicated-%s" % (_kind, _label)] = (
-            lambda kind, label: lambda ctx: case(kind, sub(base_doc(ctx, kind), "(%s)" % element_re(label), r"\1\1"), INVALID)
-        )(_kind, _label)
+for _kind, _labels in (("config", CONFIG_CHILDREN), ("identity", IDENTITY_CHILDREN)):
+    for _label in _labels + SEAL_CHILDREN:
+        CASES["%s-missing-%s" % (_kind, _label)] = functools.partial(_missing, _kind, _label)
+        CASES["%s-duplicated-%s" % (_kind, _label)] = functools.partial(_duplicated, _kind, _label)
+    for _first, _second in zip(_labels, _labels[1:]):
+        CASES["%s-swapped-%s-%s" % (_kind, _first, _second)] = functools.partial(_swapped, _kind, _first, _second)
 
 
 # Base64.
@@ -582,6 +577,38 @@ def _resealed(ctx, config=None, group_key_der=None, **fields):
     config = config or world.owner_config
     group_key = config.group_key if group_key_der is None else group_key_der
     return kit.forge_group_config(world.group_fields(config)._replace(**fields), world.seal_key, group_key)
+
+
+# Certificates that load but fail when read (the fuzzer's first finds: they were tracebacks).
+
+
+def _spoilt_leaf(ctx, old, new, occurrence=-1):
+    der = certs.certificate_to_der(ctx.world.owner_gmc)
+    at = der.rfind(old) if occurrence == -1 else der.find(old)
+    assert at >= 0
+    return certs.certificate_from_der(der[:at] + new + der[at + len(old):])
+
+
+@hostile("config-gmc-unparseable-public-key")
+def _bad_key(ctx):
+    # The RSA modulus INTEGER tag 02 made a private tag C2: cert.public_key() raises ValueError.
+    leaf = _spoilt_leaf(ctx, bytes.fromhex("3082010a02820101"), bytes.fromhex("3082010ac2820101"))
+    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+
+
+@hostile("config-gmc-unknown-signature-algorithm")
+def _bad_signature_algorithm(ctx):
+    # The outer signatureAlgorithm 1.2.840.113549.1.1.11 made the unassigned ...1.1.123.
+    leaf = _spoilt_leaf(ctx, bytes.fromhex("06092a864886f70d01010b"), bytes.fromhex("06092a864886f70d01017b"))
+    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+
+
+@hostile("config-pkcs7-unknown-content-type")
+def _pkcs7_unknown_type(ctx):
+    # signedData 1.2.840.113549.1.7.2 with one bit flipped (2.26.840...): UnsupportedAlgorithm in cryptography.
+    chain = certs.chain_to_pkcs7([ctx.world.root_cert, ctx.world.owner_gmc])
+    spoilt = chain.replace(bytes.fromhex("06092a864886f70d010702"), bytes.fromhex("06096a864886f70d010702"), 1)
+    return case("config", _resealed(ctx, chain_der=spoilt), INVALID)
 
 
 @hostile("config-chain-of-25-gmcs")
@@ -737,8 +764,12 @@ def _leaf_attribute(ctx):
 # Every field altered after sealing.
 
 
+def _altered_case(kind, change, expected, ctx):
+    return case(kind, change(ctx, base_doc(ctx, kind)), expected)
+
+
 def _altered(name, kind, change, expected):
-    CASES["%s-altered-%s" % (kind, name)] = lambda ctx: case(kind, change(ctx, base_doc(ctx, kind)), expected)
+    CASES["%s-altered-%s" % (kind, name)] = functools.partial(_altered_case, kind, change, expected)
 
 
 _altered("identity-name", "config", lambda ctx, d: set_text(d, "IDENTITYPEERNAME", ctx.world.member.name), NOT_TRUSTED)
@@ -815,11 +846,14 @@ KDF_REFUSED = {
     "name-empty": dict(name=""),
 }
 
+
+def _kdf_refused(kind, values, ctx):
+    return case(kind, set_kdf(base_doc(ctx, kind), **values), INVALID)
+
+
 for _kind in ("config", "identity"):
     for _name, _values in KDF_REFUSED.items():
-        CASES["%s-kdf-%s" % (_kind, _name)] = (
-            lambda kind, values: lambda ctx: case(kind, set_kdf(base_doc(ctx, kind), **values), INVALID)
-        )(_kind, _values)
+        CASES["%s-kdf-%s" % (_kind, _name)] = functools.partial(_kdf_refused, _kind, _values)
 
 
 # Policy and store state.
@@ -886,6 +920,17 @@ def timings():
         cases = [(name, max(values)) for name, values in watch.samples.items() if name != "refusal"]
         slowest = sorted(cases, key=lambda item: -item[1])[:3]
         kit.figure("hostile.slowest_cases", [(name, round(seconds, 3)) for name, seconds in slowest])
+
+
+def test_network_probe_detects_a_connection(world):
+    """Positive control for the XXE-by-network cases: a fetch would be seen."""
+    probe = Context(world)
+    try:
+        assert not probe.contacted()
+        with socket.create_connection(probe.listener.getsockname(), timeout=5):
+            assert probe.contacted()
+    finally:
+        probe.close()
 
 
 def test_corpus_is_large_enough():

@@ -130,7 +130,7 @@ def run_playbook(tmp_path, password, umask):
             "-e", "peernet_work=%s" % work,
             PLAYBOOK,
         ],
-        env=env, cwd=str(work), capture_output=True, umask=umask, timeout=900,
+        env=env, cwd=str(work), capture_output=True, umask=umask, timeout=900, check=False,
     )
     (tmp_path / "stdout.txt").write_bytes(completed.stdout)
     (tmp_path / "stderr.txt").write_bytes(completed.stderr)
@@ -216,7 +216,7 @@ def test_store_modes_ignore_a_loose_umask(umask, tmp_path):
         % umask
     )
     store_path = tmp_path / "parent" / "store"
-    completed = subprocess.run([sys.executable, "-c", script, str(store_path)], capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-c", script, str(store_path)], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     seen = dict(item.split("=") for item in completed.stdout.split())
     assert "store.db" in seen and "store.db-wal" in seen, seen

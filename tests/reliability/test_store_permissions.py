@@ -122,7 +122,7 @@ def module_result(store, world):
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "ansible_collections.peernet.peergroup.plugins.modules.group_config_import", args_path],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=120, check=False,
         )
     finally:
         os.unlink(args_path)
