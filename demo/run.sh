@@ -110,7 +110,7 @@ for pass in 1 2; do
 done
 
 echo "=== documents on the controller"
-ls -l "$work/documents" | sed 's/^/    /'
+find "$work/documents" -type f -printf '    %m %s %f\n' | sort -k3
 
 if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$work/run2.log" >/dev/null; then
     echo "demo: FAILED, the second run changed something" >&2

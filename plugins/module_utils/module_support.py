@@ -80,10 +80,15 @@ def run_plan(module, make_plan, finish=None):
     check_requirements(module)
     try:
         with open_store(module) as store:
-            plan = make_plan(store)
-            result = dict(plan.result)
-            if not module.check_mode:
-                result.update(plan.apply())
+            if module.check_mode:
+                plan = make_plan(store)
+                result = dict(plan.result)
+            else:
+                # Decide and write under one write lock: no other writer can slip in between.
+                with store.transaction():
+                    plan = make_plan(store)
+                    result = dict(plan.result)
+                    result.update(plan.apply())
         changed = finish(result, plan.changed) if finish else plan.changed
     except PeerError as exc:
         fail_peer_error(module, exc)

@@ -41,10 +41,6 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.error
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 
 MODULE_CHILD = os.path.join(kit.HERE, "module_child.py")
-RACE_BUG = (
-    "operations.plan_group_config_import decides outside the store transaction: "
-    "two runs that plan before either applies both write (see docs/reliability.md, Findings)"
-)
 
 
 class Scenario(object):
@@ -168,7 +164,6 @@ def test_twenty_concurrent_imports_leave_a_consistent_store(world, scenario, cou
     world.concurrency_problems = rounds_with_problems
 
 
-@pytest.mark.xfail(strict=False, reason=RACE_BUG)
 def test_twenty_concurrent_imports_are_serialisable(world, scenario):
     """Reads the rounds of the test above: every result as if the imports ran one by one."""
     problems = getattr(world, "concurrency_problems", None)
@@ -185,7 +180,6 @@ def _plan(store_path, world, data, overwrite="never"):
     return store, operations.plan_group_config_import(store, data, world.cache, overwrite)
 
 
-@pytest.mark.xfail(strict=True, reason=RACE_BUG)
 def test_overwrite_never_holds_when_two_imports_interleave(world, tmp_path):
     store_path = world.fresh_target(tmp_path / "store")
     first = world.render(world.member_config._replace(cloud="Alpha_"))
@@ -202,7 +196,6 @@ def test_overwrite_never_holds_when_two_imports_interleave(world, tmp_path):
     assert [m["cloud"] for m in stored] == ["Alpha_"]
 
 
-@pytest.mark.xfail(strict=True, raises=PeerError, reason=RACE_BUG.replace("plan_group_config_import", "plan_identity_import"))
 def test_identical_identity_imports_interleaved_both_succeed(world, tmp_path):
     """Run one after the other, the second import of an identity is "ok, unchanged"; interleaved it fails."""
     store_path = world.fresh_target(tmp_path / "store")
@@ -210,6 +203,6 @@ def test_identical_identity_imports_interleaved_both_succeed(world, tmp_path):
     with contextlib.closing(stores[0]), contextlib.closing(stores[1]):
         plans = [operations.plan_identity_import(store, world.stranger_identity_doc, world.cache) for store in stores]
         plans[0].apply()
-        plans[1].apply()  # today: PEER_E_ALREADY_EXISTS from store.add_identity
+        plans[1].apply()
     names = [identity["peer_name"] for identity in kit.logical_content(store_path)["identities"]]
     assert world.stranger.name in names

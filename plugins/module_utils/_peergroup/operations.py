@@ -429,11 +429,34 @@ def plan_group_config_export(store, requests, cache):
     return Plan(changed, {"configs": before}, {"configs": after}, result, apply if changed else None)
 
 
+def _decided_under_lock(store, decide):
+    """A plan from ``decide(store)`` whose ``apply`` decides again under the write lock.
+
+    Another import may have committed between planning and applying; deciding
+    again inside the transaction keeps ``overwrite`` and ``changed`` true to the
+    store as it is written.  The KeyCache makes the second decision cost no KDF.
+    """
+    first = decide(store)
+
+    def apply():
+        with store.transaction():
+            final = decide(store)
+            plan.changed = final.changed
+            return final.apply()
+
+    plan = Plan(first.changed, first.diff_before, first.diff_after, first.result, apply)
+    return plan
+
+
 def plan_group_config_import(store, data, cache, overwrite="never"):
     """Decide an import of one ``PEERGROUPCONFIG`` document (bytes)."""
     if overwrite not in OVERWRITE_POLICIES:
         raise PeerError("E_INVALIDARG", "overwrite must be one of %s" % ", ".join(OVERWRITE_POLICIES))
     sealed = documents.parse_group_config(data)
+    return _decided_under_lock(store, lambda current: _decide_group_import(current, sealed, cache, overwrite))
+
+
+def _decide_group_import(store, sealed, cache, overwrite):
     identity_name = sealed.identity_peer_name
     group_name = sealed.group_peer_name
     existing = store.get_membership(identity_name, group_name)
@@ -552,6 +575,10 @@ def _normalised_key(private_key_der):
 
 def plan_identity_import(store, data, cache, friendly_name=None):
     parsed = documents.parse_identity_export(data)
+    return _decided_under_lock(store, lambda current: _decide_identity_import(current, parsed, cache, friendly_name))
+
+
+def _decide_identity_import(store, parsed, cache, friendly_name):
     name = parsed.peer_name
     existing = store.get_identity(name)
     result = {"identity_peer_name": name}
