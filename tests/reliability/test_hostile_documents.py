@@ -1002,9 +1002,6 @@ def test_xml_kdf_ceiling_cost_is_recorded(world):
 PKCS12_TIMEOUT = 10
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "documents.IdentityExport.open hands DATA to pkcs12.load_key_and_certificates without bounding the "
-    "PKCS#12 MAC and PBKDF2 iteration counts: a sealed export can demand 2^31-1 rounds (tens of minutes)"))
 def test_pkcs12_iteration_count_is_capped(world, tmp_path):
     """A sealed identity export whose PKCS#12 demands 2^31-1 PBKDF2 rounds must be refused, not run.
 
@@ -1034,6 +1031,19 @@ def test_pkcs12_iteration_count_is_capped(world, tmp_path):
     kit.figure("hostile.pkcs12_2^31_iterations", "refused in %.2f s" % elapsed)
     assert progress.results[0]["failed"], progress.results
     assert progress.results[0]["hresult"] == INVALID
+    assert kit.snapshot(store_path) == before
+
+
+def test_sealed_pkcs7_with_trailing_bytes_is_refused(world, tmp_path):
+    """DER only: cryptography would read DER plus trailing bytes as BER, giving one chain two spellings."""
+    chain_der = kit.pkcs7_of([world.root_cert, world.owner_gmc]) + b"\x00\x00trailing"
+    fields = world.group_fields(world.owner_config)._replace(chain_der=chain_der)
+    data = kit.forge_group_config(fields, world.seal_key, world.owner_config.group_key)
+    store_path = world.fresh_target(tmp_path / "target")
+    before = kit.snapshot(store_path)
+    with pytest.raises(PeerError) as caught:
+        kit.import_document(store_path, "config", data, world.cache)
+    assert caught.value.name == INVALID
     assert kit.snapshot(store_path) == before
 
 

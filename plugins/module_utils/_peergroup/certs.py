@@ -342,6 +342,13 @@ def chain_to_pkcs7(certs) -> bytes:
 
 
 def chain_from_pkcs7(data: bytes) -> list:
+    # cryptography falls back to BER (indefinite lengths, trailing bytes): DER means one exact TLV.
+    try:
+        values = der.read_all(data)
+    except PeerError:
+        values = []
+    if len(values) != 1:
+        raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded PKCS#7 value")
     try:
         certs = pkcs7.load_der_pkcs7_certificates(data)
     except (ValueError, UnsupportedAlgorithm):

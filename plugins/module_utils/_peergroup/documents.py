@@ -41,6 +41,7 @@ except ImportError:  # deps.missing_requirements() reports it before any use
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
@@ -50,8 +51,10 @@ DT_NS = "urn:schemas-microsoft-com:datatypes"
 PN_NS = "urn:peernet:peergroup:1"
 # MS-PPSEC 2.2.3.1 allows 254 bytes of UTF-16 with the NUL: the tighter of the two documented limits.
 MAX_CLOUD_NAME = 126
-# PBKDF2-HMAC-SHA256 rounds of the PKCS#12 in PEERIDENTITYEXPORT (OWASP 2023 figure; about 0.3 s).
+# PBKDF2-HMAC-SHA256 rounds of the PKCS#12 in PEERIDENTITYEXPORT (OWASP 2023 figure; about 0.15 s).
 PKCS12_KDF_ROUNDS = 600000
+# The most a PKCS#12 may demand per derivation on read: an import stays under about 2 s.
+MAX_PKCS12_ITERATIONS = 2000000
 
 GROUP_CONFIG_TAG = "PEERGROUPCONFIG"
 IDENTITY_EXPORT_TAG = "PEERIDENTITYEXPORT"
@@ -568,8 +571,10 @@ class IdentityExport(object):
         """
         aad = _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce)
         seal.open_seal(cache.derive(self.kdf, self.salt), self.kcv, aad, self.nonce, self.ciphertext)
+        password = seal.password_bytes(cache.password)
+        pfx.check_work(self.data, password, MAX_PKCS12_ITERATIONS)
         try:
-            private_key, certificate, _others = pkcs12.load_key_and_certificates(self.data, seal.password_bytes(cache.password))
+            private_key, certificate, _others = pkcs12.load_key_and_certificates(self.data, password)
         except (ValueError, TypeError, UnsupportedAlgorithm):
             raise _invalid("DATA is not a PKCS#12 file this password opens") from None
         if private_key is None or certificate is None:
@@ -586,10 +591,10 @@ def parse_identity_export(data: bytes) -> IdentityExport:
     sealed = _read_seal(seal_el)
     if len(sealed.ciphertext) != seal.TAG_SIZE:
         raise _invalid("pn:CIPHERTEXT of an identity export must be the bare %d-byte tag" % seal.TAG_SIZE)
-    pfx = _base64(data_el, _BASE64_ATTRS)
-    if not pfx:
+    pkcs12_data = _base64(data_el, _BASE64_ATTRS)
+    if not pkcs12_data:
         raise _invalid("DATA is empty")
-    return IdentityExport(peer_name, pfx, sealed, hashlib.sha256(data).hexdigest())
+    return IdentityExport(peer_name, pkcs12_data, sealed, hashlib.sha256(data).hexdigest())
 
 
 def render_identity_export(peer_name: str, private_key, certificate, password: str, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
@@ -607,14 +612,14 @@ def render_identity_export(peer_name: str, private_key, certificate, password: s
         .hmac_hash(hashes.SHA256())
         .build(seal.password_bytes(password))
     )
-    pfx = pkcs12.serialize_key_and_certificates(peer_name.encode("utf-8"), private_key, certificate, None, encryption)
+    pkcs12_data = pkcs12.serialize_key_and_certificates(peer_name.encode("utf-8"), private_key, certificate, None, encryption)
     kdf, salt, kcv = seal_key.params, seal_key.salt, seal_key.kcv
     nonce = nonce if nonce is not None else seal.new_nonce()
-    nonce, ciphertext = seal.seal(seal_key, _identity_aad(peer_name, pfx, kdf, salt, kcv, nonce), b"", nonce)
+    nonce, ciphertext = seal.seal(seal_key, _identity_aad(peer_name, pkcs12_data, kdf, salt, kcv, nonce), b"", nonce)
     lines = [
         '<%s VERSION="%s">' % (IDENTITY_EXPORT_TAG, DOCUMENT_VERSION),
         "  <PEERNAME>%s</PEERNAME>" % _escape(peer_name),
-        _base64_element("DATA", pfx),
+        _base64_element("DATA", pkcs12_data),
     ]
     lines += _seal_lines(kdf, salt, kcv, nonce, ciphertext)
     lines.append("</%s>" % IDENTITY_EXPORT_TAG)

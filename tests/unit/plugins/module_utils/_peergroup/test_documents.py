@@ -18,9 +18,13 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
@@ -711,3 +715,50 @@ def test_identity_info(fleet):
     (cert,) = certs.chain_from_pkcs7(base64.b64decode(idc.text))
     assert cert == fleet.idc
     assert b"PRIVATE" not in data
+
+
+# --- docs/format.md, "Worked example" ------------------------------------------------------------
+
+EXAMPLE_FIELDS = [
+    b"PEERGROUPCONFIG",
+    b"1.0",
+    b"0123456789abcdef0123456789abcdef01234567.alice",
+    b"89abcdef0123456789abcdef0123456789abcdef.team",
+    b"Global_",
+    b"GLOBAL",
+    b"0",
+    bytes.fromhex("3003020100"),
+]
+EXAMPLE_SALT = bytes(range(16))
+EXAMPLE_NONCE = bytes(range(0xA0, 0xAC))
+EXAMPLE_VALUES = {
+    "master": "7a8e34241db898d59175c696538c417467a975ffe569068425f16188d3159c58",
+    "kcv": "357b687d442b7d3850bcab6c80fe0187",
+    "aead_key": "14cc109af4f1c345213390df12d3f588a09d45cd6f28c2bba8813c8fd571ebd6",
+    "aad_length": 245,
+    "member": "14cb893e6ee829d91f730ca1c88f140d",
+    "owner": "4706fd95e41c220a82cd25e9fd7a75b1d1835ca57f50f667",
+}
+
+
+def test_worked_example_of_format_md():
+    """The page's recipe, implemented here from the page, and the collection's code give its values."""
+    password = b"correct horse battery staple"
+    master = hashlib.scrypt(password, salt=EXAMPLE_SALT, n=32768, r=8, p=1, dklen=32, maxmem=64 * 1024 * 1024)
+    kcv = HKDF(hashes.SHA256(), 16, None, b"peernet kcv v1").derive(master)
+    aead_key = HKDF(hashes.SHA256(), 32, None, b"peernet aead v1").derive(master)
+    fields = EXAMPLE_FIELDS + [b"scrypt", b"32768", b"8", b"1", EXAMPLE_SALT, kcv, EXAMPLE_NONCE]
+    aad = b"".join(struct.pack(">I", len(field)) + field for field in fields)
+    member = AESGCM(aead_key).encrypt(EXAMPLE_NONCE, b"", aad)
+    owner = AESGCM(aead_key).encrypt(EXAMPLE_NONCE, b"payload!", aad)
+    computed = {
+        "master": master.hex(), "kcv": kcv.hex(), "aead_key": aead_key.hex(), "aad_length": len(aad),
+        "member": member.hex(), "owner": owner.hex(),
+    }
+    assert computed == EXAMPLE_VALUES
+
+    key = seal.derive(password.decode(), seal.DEFAULT_KDF, EXAMPLE_SALT)
+    code_aad = documents.encode_aad(EXAMPLE_FIELDS + documents._seal_aad(seal.DEFAULT_KDF, EXAMPLE_SALT, key.kcv, EXAMPLE_NONCE))
+    assert (key.kcv, code_aad) == (kcv, aad)
+    assert seal.seal(key, aad, b"", EXAMPLE_NONCE) == (EXAMPLE_NONCE, member)
+    assert seal.open_seal(key, kcv, aad, EXAMPLE_NONCE, owner) == b"payload!"
