@@ -189,8 +189,11 @@ def check_work(data: bytes, password: bytes, max_iterations: int) -> None:
             raise _invalid("the authSafe is not plain data")
         for content_info in _fields(_octets_holding(_explicit(auth_safe_content))):
             walker.content_info(content_info)
-        _digest, _salt, iterations = _fields(mac_data, 3)
-        walker.count(_integer(iterations), "the MAC")
+        mac_fields = _fields(mac_data)
+        if len(mac_fields) not in (2, 3):
+            raise _invalid("a malformed MacData")
+        # iterations is DEFAULT 1, so DER leaves it out (cryptography < 43 writes that).
+        walker.count(_integer(mac_fields[2]) if len(mac_fields) == 3 else 1, "the MAC")
     except ValueError:  # unpacking a TLV list of the wrong length
         raise _invalid("malformed DER") from None
     except PeerError as error:

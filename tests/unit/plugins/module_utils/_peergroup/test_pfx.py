@@ -75,10 +75,12 @@ def encrypted_content(iterations: int, *bags: bytes, password: bytes = PASSWORD)
     return der.sequence(der.object_identifier(ENCRYPTED_DATA), explicit(der.sequence(integer(0), info)))
 
 
-def pfx_of(*content_infos: bytes, mac_iterations: int = 2048) -> bytes:
+def pfx_of(*content_infos: bytes, mac_iterations: int | None = 2048) -> bytes:
+    """``mac_iterations=None`` leaves the count out, as DER does for its DEFAULT of 1."""
     auth_safe = der.sequence(der.object_identifier(DATA), explicit(der.octet_string(der.sequence(*content_infos))))
     digest = der.sequence(der.sequence(der.object_identifier("2.16.840.1.101.3.4.2.1"), b"\x05\x00"), der.octet_string(b"m" * 32))
-    mac = der.sequence(digest, der.octet_string(b"salt" * 2), integer(mac_iterations))
+    count = integer(mac_iterations) if mac_iterations is not None else b""
+    mac = der.sequence(digest, der.octet_string(b"salt" * 2), count)
     return der.sequence(integer(3), auth_safe, mac)
 
 
@@ -123,8 +125,10 @@ def test_counts_above_the_cap_are_refused_before_any_derivation(written_by_crypt
     assert "the encrypted content demands %d iterations; at most %d" % (CAP + 1, CAP) in message
 
 
-def test_a_hand_built_pfx_passes():
-    pfx.check_work(pfx_of(encrypted_content(ROUNDS, cert_bag()), data_content(shrouded_key_bag(ROUNDS))), PASSWORD, CAP)
+@pytest.mark.parametrize("mac_iterations", [2048, None], ids=["mac-count-stated", "mac-count-default"])
+def test_a_hand_built_pfx_passes(mac_iterations):
+    data = pfx_of(encrypted_content(ROUNDS, cert_bag()), data_content(shrouded_key_bag(ROUNDS)), mac_iterations=mac_iterations)
+    pfx.check_work(data, PASSWORD, CAP)
 
 
 @pytest.mark.parametrize(
