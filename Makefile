@@ -61,10 +61,11 @@ INTEGRATION_ARGS ?=
 MOLECULE_ARGS ?= --all
 PYTEST_ARGS ?=
 
-TEST_STEPS := sanity units integration reliability changelog-lint lint molecule galaxy-build ee-context
+TEST_STEPS := sanity units integration reliability changelog-lint changelog-render docs-lint lint molecule \
+	galaxy-build install-check ee-context
 
-.PHONY: help venv stage sanity units integration reliability stress changelog-lint lint molecule \
-	demo bench galaxy-build ee-context test constraints clean distclean
+.PHONY: help venv stage sanity units integration reliability stress changelog-lint changelog-render \
+	docs-lint lint molecule demo bench galaxy-build install-check ee-context test constraints clean distclean
 
 help:
 	@row() { printf '  %-18s %s\n' "$$1" "$$2"; }
@@ -76,9 +77,12 @@ help:
 	row "  integration" "ansible-test integration, modules on Python $(INTEGRATION_PYTHON)"
 	row "  reliability" "tests/reliability with light counts (PYTEST_ARGS=...)"
 	row "  changelog-lint" "antsibull-changelog lint"
+	row "  changelog-render" "CHANGELOG.md and CHANGELOG.rst match changelogs/changelog.yaml"
+	row "  docs-lint" "antsibull-docs lint-collection-docs --plugin-docs"
 	row "  lint" "ansible-lint --profile production"
 	row "  molecule" "molecule test --all (MOLECULE_ARGS='-s ssh' for one scenario)"
 	row "  galaxy-build" "build/dist/peernet-peergroup-*.tar.gz, checked for what must stay out"
+	row "  install-check" "the tarball installed alone; ansible-doc finds every module, filter, role"
 	row "  ee-context" "ansible-builder create into build/ee-context (no image is built)"
 	row stress "tests/reliability with heavy counts"
 	row bench "bench/run.py"
@@ -134,6 +138,25 @@ changelog-lint: venv
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	echo "changelog-lint: $$(ls changelogs/fragments | wc -l) fragment(s) OK"
 
+# `generate` renders only what changelog.yaml holds (pending fragments wait for the next
+# `antsibull-changelog release`), so the committed files must equal a fresh rendering.
+changelog-render: venv
+	@rendered=$$(mktemp -d); trap 'rm -rf "$$rendered"' EXIT
+	for format in md rst; do
+	    antsibull-changelog generate --output "$$rendered/CHANGELOG.$$format" --output-format "$$format"
+	    diff -u "CHANGELOG.$$format" "$$rendered/CHANGELOG.$$format" \
+	        || { echo "changelog-render: CHANGELOG.$$format is stale; run antsibull-changelog generate" >&2; exit 1; }
+	done
+	echo "changelog-render: CHANGELOG.md and CHANGELOG.rst are current"
+
+# From the repository root: antsibull-docs copies the collection's git-tracked files, so in the
+# stage (ignored by git) it would find no plugins and pass without checking anything. `dependent`
+# also checks references to ansible.builtin.
+docs-lint: venv
+	@antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent \
+	    --disallow-unknown-collection-refs .
+	echo "docs-lint: modules, filter, doc fragment and role argument specs OK"
+
 # --offline: ansible-lint would otherwise install this collection into ~/.ansible/collections and
 # lint against that copy instead of the stage on ANSIBLE_COLLECTIONS_PATH.
 lint: stage
@@ -151,9 +174,9 @@ molecule: stage
 demo: stage
 	@bash demo/run.sh
 
+# Not part of `make test`: the measures of docs/performance.md (BENCH_ARGS=--quick for a smoke run).
 bench: stage
-	@if [ ! -f bench/run.py ]; then echo "bench: bench/run.py not written yet" >&2; exit 1; fi
-	PYTHONPATH="$(BUILD)" python bench/run.py $(BENCH_ARGS)
+	@PYTHONPATH="$(BUILD)" python bench/run.py $(BENCH_ARGS)
 
 # --- Artifacts -------------------------------------------------------------------------------
 
@@ -168,6 +191,16 @@ galaxy-build: venv
 	    grep -qx "$$needed" <<<"$$entries" || { echo "galaxy-build: $$tarball lacks $$needed" >&2; exit 1; }
 	done
 	echo "galaxy-build: $$(wc -l <<<"$$entries") entries, none under tests/ bench/ build/ demo/ extensions/ and none hidden"
+
+# The tarball as a user gets it, alone on the collections path: whatever build_ignore or the
+# build drops, or a doc that only loads from the source tree, shows up as a missing name.
+install-check: galaxy-build
+	@installed=$$(mktemp -d); trap 'rm -rf "$$installed"' EXIT
+	# Set before the install too: with the stage on the path, ansible-galaxy would skip it as done.
+	export ANSIBLE_COLLECTIONS_PATH="$$installed" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+	ansible-galaxy collection install --offline -p "$$installed" "$(DIST)"/peernet-peergroup-*.tar.gz
+	cd "$$installed"
+	python "$(CURDIR)/.ci/check_installed.py" "$(CURDIR)" peernet.peergroup
 
 ee-context: galaxy-build
 	@rm -rf "$(EE_CONTEXT)"
