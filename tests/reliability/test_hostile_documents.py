@@ -603,6 +603,23 @@ def _bad_signature_algorithm(ctx):
     return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
 
 
+@hostile("config-gmc-duplicate-extension")
+def _duplicate_extension(ctx):
+    # keyUsage 2.5.29.15 renamed subjectKeyIdentifier 2.5.29.14, which the leaf already has: DuplicateExtension.
+    leaf = _spoilt_leaf(ctx, bytes.fromhex("0603551d0f"), bytes.fromhex("0603551d0e"), occurrence=0)
+    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+
+
+@hostile("config-gmc-invalid-version")
+def _invalid_version(ctx):
+    # X.509 version v3 (2) made 7: cryptography raises InvalidVersion, not a ValueError.
+    leaf = bytearray(certs.certificate_to_der(ctx.world.owner_gmc))
+    at = leaf.find(bytes.fromhex("a003020102"))
+    leaf[at + 4] = 7
+    chain = certs.chain_to_pkcs7([ctx.world.root_cert, ctx.world.owner_gmc]).replace(certs.certificate_to_der(ctx.world.owner_gmc), bytes(leaf))
+    return case("config", _resealed(ctx, chain_der=chain), {INVALID, CREDENTIAL})
+
+
 @hostile("config-pkcs7-unknown-content-type")
 def _pkcs7_unknown_type(ctx):
     # signedData 1.2.840.113549.1.7.2 with one bit flipped (2.26.840...): UnsupportedAlgorithm in cryptography.

@@ -25,8 +25,12 @@ try:
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs7
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError.
+    UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension)
 except ImportError:  # deps.missing_requirements() reports it before any use
     x509 = None
+    UNREADABLE = ()
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
@@ -96,9 +100,14 @@ def private_key_to_der(key) -> bytes:
     return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def private_key_from_der(data: bytes):
+def private_key_from_der(data: bytes, validate: bool = True):
+    """An RSA private key from PKCS#8 DER.
+
+    ``validate=False`` skips OpenSSL's consistency check of the key (primality of p and q,
+    about 0.1 s per 2048-bit key): only for keys that were checked when they entered the store.
+    """
     try:
-        key = serialization.load_der_private_key(data, password=None)
+        key = serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=not validate)
     except (ValueError, TypeError):
         raise PeerError("E_INVALIDARG", "not a PKCS#8 private key") from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
@@ -126,7 +135,7 @@ def certificate_to_der(cert) -> bytes:
 def certificate_from_der(data: bytes):
     try:
         return x509.load_der_x509_certificate(data)
-    except ValueError:
+    except UNREADABLE:
         raise PeerError("E_INVALIDARG", "not a DER X.509 certificate") from None
 
 
@@ -236,7 +245,7 @@ def _extension_value(cert, oid: str):
         return cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value.value
     except x509.ExtensionNotFound:
         return None
-    except ValueError:
+    except UNREADABLE:
         raise _invalid("certificate extensions do not parse") from None
 
 
@@ -351,7 +360,7 @@ def chain_from_pkcs7(data: bytes) -> list:
         raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded PKCS#7 value")
     try:
         certs = pkcs7.load_der_pkcs7_certificates(data)
-    except (ValueError, UnsupportedAlgorithm):
+    except UNREADABLE:
         raise PeerError("E_INVALIDARG", "GMC is not a valid PKCS#7 certificate chain") from None
     if not certs:
         raise PeerError("E_INVALIDARG", "GMC holds no certificate")
@@ -379,7 +388,7 @@ def _check_key_and_algorithm(cert) -> None:
         key = cert.public_key()
         algorithm = cert.signature_hash_algorithm
         extensions = list(cert.extensions)
-    except (ValueError, UnsupportedAlgorithm):
+    except UNREADABLE:
         raise _invalid("a certificate in the chain does not parse (key, signature algorithm or extensions)") from None
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise _invalid("certificate %s must have an RSA key of at least %d bits" % (peer_name_of(cert), MIN_KEY_SIZE_ON_READ))

@@ -362,10 +362,11 @@ def config_summary(config):
 def _same_content(existing_bytes, config, cache):
     """True when an existing document opens with the password to ``config``.
 
-    Any failure to read or open it counts as different, like openssl_pkcs12.
+    Any failure to read or open it counts as different, like openssl_pkcs12. The group key is
+    only compared with the store's (checked when it entered the store), so it is not checked again.
     """
     try:
-        current = documents.parse_group_config(existing_bytes).open(cache)
+        current = documents.parse_group_config(existing_bytes).open(cache, check_key=False)
     except PeerError:
         return False
     return not current.diff_fields(config)
