@@ -263,6 +263,16 @@ def test_private_key_sizes_on_read(pki):
     assert "1024" in error.message
 
 
+def test_private_key_consistency_is_checked_unless_asked_not_to(pki):
+    numbers = pki.admin_key.private_numbers()
+    broken = rsa.RSAPrivateNumbers(
+        numbers.p, numbers.q, numbers.d, numbers.dmp1 ^ 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    data = certs.private_key_to_der(broken)
+    _error("E_INVALIDARG", certs.private_key_from_der, data)
+    assert certs.private_key_from_der(data, validate=False).private_numbers() == broken.private_numbers()
+
+
 def test_private_key_must_be_rsa():
     key = ec.generate_private_key(ec.SECP256R1())
     _error("PEER_E_INVALID_CREDENTIAL", certs.private_key_from_der, certs.private_key_to_der(key))

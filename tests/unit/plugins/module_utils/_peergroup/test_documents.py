@@ -23,6 +23,7 @@ import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -130,6 +131,18 @@ def test_owner_round_trip(fleet):
     assert config.group_key == fleet.owner.group_key
     assert config.public_fields() == documents.parse_group_config(fleet.member_xml).open(fleet.cache).public_fields()
     assert b"PRIVATE" not in fleet.owner_xml
+
+
+def test_imported_group_key_is_checked_unless_the_caller_only_compares(fleet):
+    # The same public half with a wrong CRT exponent: only OpenSSL's consistency check sees it.
+    numbers = fleet.group_key.private_numbers()
+    broken_key = rsa.RSAPrivateNumbers(
+        numbers.p, numbers.q, numbers.d, numbers.dmp1 ^ 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    broken = fleet.owner._replace(group_key=certs.private_key_to_der(broken_key))
+    sealed = documents.parse_group_config(documents.render_group_config(broken, fleet.seal_key))
+    assert _error(sealed.open, fleet.cache).name == "E_INVALIDARG"
+    assert sealed.open(fleet.cache, check_key=False) == broken
 
 
 def test_render_is_deterministic_given_the_nonce(fleet):
