@@ -582,42 +582,49 @@ def _resealed(ctx, config=None, group_key_der=None, **fields):
 # Certificates that load but fail when read (the fuzzer's first finds: they were tracebacks).
 
 
-def _spoilt_leaf(ctx, old, new, occurrence=-1):
-    der = certs.certificate_to_der(ctx.world.owner_gmc)
-    at = der.rfind(old) if occurrence == -1 else der.find(old)
+def _chain_with_spoilt_leaf(ctx, old, new, occurrence=-1):
+    """The owner's PKCS#7 chain with ``old`` bytes of its GMC replaced (same length): a leaf that
+    cryptography loads lazily and that fails only when the spoilt part is read."""
+    assert len(old) == len(new)
+    leaf = certs.certificate_to_der(ctx.world.owner_gmc)
+    at = leaf.rfind(old) if occurrence == -1 else leaf.find(old)
     assert at >= 0
-    return certs.certificate_from_der(der[:at] + new + der[at + len(old):])
+    chain = kit.pkcs7_of([ctx.world.root_cert, ctx.world.owner_gmc])
+    return chain.replace(leaf, leaf[:at] + new + leaf[at + len(old):])
+
+
+def _spoilt_leaf_case(ctx, old, new, occurrence=-1):
+    return case("config", _resealed(ctx, chain_der=_chain_with_spoilt_leaf(ctx, old, new, occurrence)), {INVALID, CREDENTIAL})
 
 
 @hostile("config-gmc-unparseable-public-key")
 def _bad_key(ctx):
     # The RSA modulus INTEGER tag 02 made a private tag C2: cert.public_key() raises ValueError.
-    leaf = _spoilt_leaf(ctx, bytes.fromhex("3082010a02820101"), bytes.fromhex("3082010ac2820101"))
-    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+    return _spoilt_leaf_case(ctx, bytes.fromhex("3082010a02820101"), bytes.fromhex("3082010ac2820101"))
 
 
 @hostile("config-gmc-unknown-signature-algorithm")
 def _bad_signature_algorithm(ctx):
     # The outer signatureAlgorithm 1.2.840.113549.1.1.11 made the unassigned ...1.1.123.
-    leaf = _spoilt_leaf(ctx, bytes.fromhex("06092a864886f70d01010b"), bytes.fromhex("06092a864886f70d01017b"))
-    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+    return _spoilt_leaf_case(ctx, bytes.fromhex("06092a864886f70d01010b"), bytes.fromhex("06092a864886f70d01017b"))
 
 
 @hostile("config-gmc-duplicate-extension")
 def _duplicate_extension(ctx):
     # keyUsage 2.5.29.15 renamed subjectKeyIdentifier 2.5.29.14, which the leaf already has: DuplicateExtension.
-    leaf = _spoilt_leaf(ctx, bytes.fromhex("0603551d0f"), bytes.fromhex("0603551d0e"), occurrence=0)
-    return case("config", _resealed(ctx, chain_der=kit.pkcs7_of([ctx.world.root_cert, leaf])), {INVALID, CREDENTIAL})
+    return _spoilt_leaf_case(ctx, bytes.fromhex("0603551d0f"), bytes.fromhex("0603551d0e"), occurrence=0)
 
 
 @hostile("config-gmc-invalid-version")
 def _invalid_version(ctx):
     # X.509 version v3 (2) made 7: cryptography raises InvalidVersion, not a ValueError.
-    leaf = bytearray(certs.certificate_to_der(ctx.world.owner_gmc))
-    at = leaf.find(bytes.fromhex("a003020102"))
-    leaf[at + 4] = 7
-    chain = certs.chain_to_pkcs7([ctx.world.root_cert, ctx.world.owner_gmc]).replace(certs.certificate_to_der(ctx.world.owner_gmc), bytes(leaf))
-    return case("config", _resealed(ctx, chain_der=chain), {INVALID, CREDENTIAL})
+    return _spoilt_leaf_case(ctx, bytes.fromhex("a003020102"), bytes.fromhex("a003020107"), occurrence=0)
+
+
+@hostile("config-gmc-unparseable-issuer-name")
+def _bad_issuer_name(ctx):
+    # The issuer's commonName UTF8String (tag 0C) made tag 0D: the name raises ValueError when read.
+    return _spoilt_leaf_case(ctx, bytes.fromhex("0603550403" "0c"), bytes.fromhex("0603550403" "0d"), occurrence=0)
 
 
 @hostile("config-pkcs7-unknown-content-type")

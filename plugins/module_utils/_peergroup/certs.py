@@ -134,9 +134,24 @@ def certificate_to_der(cert) -> bytes:
 
 def certificate_from_der(data: bytes):
     try:
-        return x509.load_der_x509_certificate(data)
+        cert = x509.load_der_x509_certificate(data)
     except UNREADABLE:
         raise PeerError("E_INVALIDARG", "not a DER X.509 certificate") from None
+    return readable(cert)
+
+
+def readable(cert):
+    """``cert``, once every part cryptography parses lazily has been read.
+
+    Names, key, algorithm, extensions and validity fail only when first read: reading them here
+    turns a hostile certificate into one clean error instead of an exception deep in a check.
+    """
+    try:
+        _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_hash_algorithm,
+                  cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc)
+    except UNREADABLE:
+        raise _invalid("a certificate does not parse (names, key, signature algorithm, extensions or validity)") from None
+    return cert
 
 
 def fingerprint(cert) -> str:
@@ -245,8 +260,6 @@ def _extension_value(cert, oid: str):
         return cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value.value
     except x509.ExtensionNotFound:
         return None
-    except UNREADABLE:
-        raise _invalid("certificate extensions do not parse") from None
 
 
 def _read_dword(cert, oid: str, what: str) -> int:
@@ -369,7 +382,7 @@ def chain_from_pkcs7(data: bytes) -> list:
             "PEER_E_CHAIN_TOO_LONG",
             "the chain holds %d certificates; at most %d (a GRC and 24 GMCs) are allowed" % (len(certs), MAX_CHAIN_CERTIFICATES),
         )
-    return certs
+    return [readable(cert) for cert in certs]
 
 
 class ChainInfo(NamedTuple):
@@ -383,18 +396,13 @@ class ChainInfo(NamedTuple):
 
 
 def _check_key_and_algorithm(cert) -> None:
-    # Parsing is lazy: a hostile certificate's key, algorithm or extensions fail only when read.
-    try:
-        key = cert.public_key()
-        algorithm = cert.signature_hash_algorithm
-        extensions = list(cert.extensions)
-    except UNREADABLE:
-        raise _invalid("a certificate in the chain does not parse (key, signature algorithm or extensions)") from None
+    key = readable(cert).public_key()
+    algorithm = cert.signature_hash_algorithm
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise _invalid("certificate %s must have an RSA key of at least %d bits" % (peer_name_of(cert), MIN_KEY_SIZE_ON_READ))
     if algorithm is None or algorithm.name not in _SIGNATURE_HASHES:
         raise _invalid("certificate %s uses an unsupported signature algorithm" % peer_name_of(cert))
-    for extension in extensions:
+    for extension in cert.extensions:
         if extension.critical and extension.oid.dotted_string not in _KNOWN_CRITICAL:
             raise _invalid("certificate %s has an unknown critical extension %s" % (peer_name_of(cert), extension.oid.dotted_string))
 

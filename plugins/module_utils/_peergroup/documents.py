@@ -585,6 +585,7 @@ class IdentityExport(object):
             raise _invalid("DATA is not a PKCS#12 file this password opens") from None
         if private_key is None or certificate is None:
             raise _invalid("DATA lacks the identity's private key or certificate")
+        certs.readable(certificate)
         _check_identity_key(self.peer_name, private_key, certificate)
         return self.peer_name, certs.private_key_to_der(private_key), certs.certificate_to_der(certificate)
 
