@@ -624,7 +624,7 @@ def _invalid_version(ctx):
 @hostile("config-gmc-unparseable-issuer-name")
 def _bad_issuer_name(ctx):
     # The issuer's commonName UTF8String (tag 0C) made tag 0D: the name raises ValueError when read.
-    return _spoilt_leaf_case(ctx, bytes.fromhex("0603550403" "0c"), bytes.fromhex("0603550403" "0d"), occurrence=0)
+    return _spoilt_leaf_case(ctx, bytes.fromhex("06035504030c"), bytes.fromhex("06035504030d"), occurrence=0)
 
 
 @hostile("config-pkcs7-unknown-content-type")
