@@ -10,3 +10,4 @@ from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_action 
 
 class ActionModule(DocumentImportAction):
     content_option = "config_xml"
+    list_option = "configs"

@@ -69,6 +69,58 @@ def os_error_as_peer_error(exc):
     return PeerError(name, "%s%s" % (exc.strerror or "operating system error", where))
 
 
+def _plan_and_apply(module, store, make_plan):
+    """``(plan, result)`` of one plan, applied in its own transaction unless in check mode."""
+    if module.check_mode:
+        plan = make_plan(store)
+        return plan, dict(plan.result)
+    # Decide and write under one write lock: no other writer can slip in between.
+    with store.transaction():
+        plan = make_plan(store)
+        result = dict(plan.result)
+        result.update(plan.apply())
+    return plan, result
+
+
+def run_plans(module, make_plans, name="configs"):
+    """Run several independent plans on one store, each in its own transaction, and exit.
+
+    A refused plan (PeerError, OSError) does not stop the others: every plan gets an entry
+    in ``result[name]``, in order, with ``changed`` and ``failed`` (and ``msg``, ``hresult``
+    when refused). The module fails when any plan was refused, naming each with its HRESULT.
+    """
+    check_requirements(module)
+    entries = []
+    diffs = []
+    refusals = []
+    try:
+        with open_store(module) as store:
+            for index, make_plan in enumerate(make_plans):
+                try:
+                    plan, entry = _plan_and_apply(module, store, make_plan)
+                except (PeerError, OSError) as exc:
+                    error = exc if isinstance(exc, PeerError) else os_error_as_peer_error(exc)
+                    entries.append({"changed": False, "failed": True, "msg": str(error), "hresult": error.as_dict()})
+                    refusals.append("%s[%d]: %s (%s)" % (name, index, error.name, error.message))
+                    continue
+                entry.update(changed=plan.changed, failed=False)
+                entries.append(entry)
+                label = "%s[%d]" % (name, index)
+                diffs.append({"before": plan.diff_before, "after": plan.diff_after, "before_header": label, "after_header": label})
+    except PeerError as exc:
+        fail_peer_error(module, exc)
+    except OSError as exc:
+        fail_peer_error(module, os_error_as_peer_error(exc))
+    result = {name: entries, "changed": any(entry["changed"] for entry in entries)}
+    if module._diff:
+        result["diff"] = diffs
+    if refusals:
+        module.fail_json(
+            msg="%d of %d documents refused: %s" % (len(refusals), len(entries), "; ".join(refusals)), **result
+        )
+    module.exit_json(**result)
+
+
 def run_plan(module, make_plan, finish=None):
     """Build a plan from the store, apply it unless in check mode, and exit.
 
@@ -80,15 +132,7 @@ def run_plan(module, make_plan, finish=None):
     check_requirements(module)
     try:
         with open_store(module) as store:
-            if module.check_mode:
-                plan = make_plan(store)
-                result = dict(plan.result)
-            else:
-                # Decide and write under one write lock: no other writer can slip in between.
-                with store.transaction():
-                    plan = make_plan(store)
-                    result = dict(plan.result)
-                    result.update(plan.apply())
+            plan, result = _plan_and_apply(module, store, make_plan)
         changed = finish(result, plan.changed) if finish else plan.changed
     except PeerError as exc:
         fail_peer_error(module, exc)

@@ -48,6 +48,16 @@ options:
       - File on the managed node to write the document to, mode C(0600), replaced atomically.
       - Without it the document is only returned in RV(config_xml).
     type: path
+  controller_dest:
+    description:
+      - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
+        after the module ran on the managed node. Not with O(configs); use O(configs[].controller_dest) there.
+      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, synced,
+        renamed), and only when its bytes differ from the document; a mode other than C(0600) is corrected.
+        Either is a change (RV(controller_changed)).
+      - In check mode nothing is written; a document that would be sealed anew counts as a change.
+      - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
+    type: path
   include_group_key:
     description: For the group owner, include the sealed group private key (the importer becomes an owner).
     type: bool
@@ -67,6 +77,9 @@ options:
         required: true
       dest:
         description: File to write this document to.
+        type: path
+      controller_dest:
+        description: As O(controller_dest), for this item. Every item needs its own file.
         type: path
       include_group_key:
         description: As O(include_group_key), for this item.
@@ -93,6 +106,17 @@ EXAMPLES = r"""
         group: "{{ other_group_peer_name }}"
         dest: /var/lib/peernet-export/test-farm.xml
         include_group_key: false
+
+- name: Export two memberships and write the documents on the controller too
+  peernet.peergroup.group_config_export:
+    password: "{{ vault_peergroup_password }}"
+    configs:
+      - identity: "{{ member_identity }}"
+        group: "{{ group_peer_name }}"
+        controller_dest: /srv/peergroup-documents/build-farm.xml
+      - identity: "{{ member_identity }}"
+        group: "{{ other_group_peer_name }}"
+        controller_dest: /srv/peergroup-documents/test-farm.xml
 """
 
 RETURN = r"""
@@ -108,6 +132,14 @@ group_peer_name:
   description: The group (single export).
   returned: when O(identity) is used
   type: str
+controller_dest:
+  description: The controller file written (single export).
+  returned: when O(controller_dest) is used
+  type: str
+controller_changed:
+  description: Whether the controller file was (or would be) written or its mode corrected (single export).
+  returned: when O(controller_dest) is used
+  type: bool
 configs:
   description: One entry per exported membership.
   returned: always
@@ -126,6 +158,14 @@ configs:
     changed:
       description: Whether this document was (or would be) written anew.
       type: bool
+    controller_dest:
+      description: The controller file of this document, if any.
+      type: str
+      returned: when O(controller_dest) or O(configs[].controller_dest) is used
+    controller_changed:
+      description: Whether the controller file was (or would be) written or its mode corrected.
+      type: bool
+      returned: when O(controller_dest) or O(configs[].controller_dest) is used
     config_xml:
       description: The sealed document.
       type: str
@@ -154,6 +194,7 @@ def main():
             identity=dict(type="str"),
             group=dict(type="str"),
             dest=dict(type="path"),
+            controller_dest=dict(type="path"),
             include_group_key=dict(type="bool", default=True),
             password=dict(type="str", required=True, no_log=True),
             configs=dict(
@@ -163,16 +204,19 @@ def main():
                     identity=dict(type="str", required=True),
                     group=dict(type="str", required=True),
                     dest=dict(type="path"),
+                    controller_dest=dict(type="path"),
                     include_group_key=dict(type="bool", default=True),
                 ),
             ),
         ),
         required_one_of=[("identity", "configs")],
-        mutually_exclusive=[("identity", "configs"), ("dest", "configs")],
+        mutually_exclusive=[("identity", "configs"), ("dest", "configs"), ("controller_dest", "configs")],
         required_together=[("identity", "group")],
         supports_check_mode=True,
     )
     params = module.params
+    if params["controller_dest"] is not None or any(item["controller_dest"] is not None for item in params["configs"] or []):
+        module.fail_json(msg="controller_dest is written on the controller by the action plugin; it cannot be used when calling the module directly")
     single = params["configs"] is None
     items = params["configs"] if not single else [
         dict(identity=params["identity"], group=params["group"], dest=params["dest"], include_group_key=params["include_group_key"])

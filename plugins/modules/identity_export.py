@@ -42,6 +42,16 @@ options:
   dest:
     description: File on the managed node to write the document to (mode C(0600), replaced atomically).
     type: path
+  controller_dest:
+    description:
+      - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
+        after the module ran on the managed node.
+      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, synced,
+        renamed), and only when its bytes differ from the document; a mode other than C(0600) is corrected.
+        Either is a change (RV(controller_changed)).
+      - In check mode nothing is written; a document that would be sealed anew counts as a change.
+      - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -50,6 +60,7 @@ EXAMPLES = r"""
     identity: "{{ member_identity }}"
     password: "{{ vault_peergroup_password }}"
     dest: /var/lib/peernet-export/member.identity.xml
+    controller_dest: /srv/peergroup-documents/member.identity.xml
 """
 
 RETURN = r"""
@@ -63,6 +74,14 @@ identity_xml:
     - V(null) in check mode when it would change.
   returned: success
   type: str
+controller_dest:
+  description: The controller file written.
+  returned: when O(controller_dest) is used
+  type: str
+controller_changed:
+  description: Whether the controller file was (or would be) written or its mode corrected.
+  returned: when O(controller_dest) is used
+  type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -77,11 +96,14 @@ def main():
             module_support.STORE_ARGUMENT_SPEC,
             identity=dict(type="str", required=True),
             dest=dict(type="path"),
+            controller_dest=dict(type="path"),
             password=dict(type="str", required=True, no_log=True),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    if params["controller_dest"] is not None:
+        module.fail_json(msg="controller_dest is written on the controller by the action plugin; it cannot be used when calling the module directly")
     dest = params["dest"]
 
     def finish(result, changed):

@@ -120,6 +120,15 @@ memberships:
     chain_problem:
       description: Why the chain does not verify, with the HRESULT name; V(null) when it does.
       type: str
+    imported_digest:
+      description:
+        - SHA-256 (hex) of the C(PEERGROUPCONFIG) document last imported into this membership by
+          M(peernet.peergroup.group_config_import); V(null) when it was not imported (created or
+          renewed on this host).
+        - M(peernet.peergroup.group_config_import) of a document with this digest (the
+          P(peernet.peergroup.config_info#filter) filter returns it as C(digest)) changes nothing.
+        - Not secret.
+      type: str
 integrity_problems:
   description: Problems found by the store's integrity check; empty when the store is sound.
   returned: always

@@ -10,6 +10,7 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
@@ -19,30 +20,44 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.error
 
 
 class DocumentImportAction(ActionBase):
-    """Replace ``src`` by the document's text in ``content_option``, then run the module."""
+    """Replace ``src`` by the document's text in ``content_option``, then run the module.
+
+    With ``list_option`` set, each dict element of that option has its ``src`` replaced too.
+    """
 
     TRANSFERS_FILES = False
     content_option = None
+    list_option = None
 
     def run(self, tmp=None, task_vars=None):
         result = super(DocumentImportAction, self).run(tmp, task_vars)
         del tmp
         module_args = dict(self._task.args)
-        src = module_args.pop("src", None)
-        if src is not None:
-            if module_args.get(self.content_option) is not None:
-                result.update(failed=True, msg="src and %s are mutually exclusive" % self.content_option)
-                return result
-            try:
-                module_args[self.content_option] = self._read_document(src)
-            except PeerError as exc:
-                result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
-                return result
-            except AnsibleError as exc:
-                result.update(failed=True, msg=to_text(exc.message))
-                return result
+        try:
+            self._inline_src(module_args, "src")
+            items = module_args.get(self.list_option) if self.list_option else None
+            if isinstance(items, list):
+                module_args[self.list_option] = [
+                    self._inline_src(dict(item), "%s[%d].src" % (self.list_option, index)) if isinstance(item, Mapping) else item
+                    for index, item in enumerate(items)
+                ]
+        except PeerError as exc:
+            result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
+            return result
+        except AnsibleError as exc:
+            result.update(failed=True, msg=to_text(exc.message))
+            return result
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
         return result
+
+    def _inline_src(self, args, name):
+        """Replace ``src`` in ``args`` by the document's text; ``name`` says where in the task it was."""
+        src = args.pop("src", None)
+        if src is not None:
+            if args.get(self.content_option) is not None:
+                raise AnsibleError("%s and %s are mutually exclusive" % (name, self.content_option))
+            args[self.content_option] = self._read_document(src)
+        return args
 
     def _read_document(self, src):
         """The text of ``src`` on the controller, decrypted when vault-encrypted."""

@@ -322,6 +322,8 @@ def store_inventory(store, now=None):
     for record in store.list_memberships():
         summary = membership_summary(record, now)
         summary["chain_verified"], summary["chain_problem"] = chain_status(record, now)
+        # Lets a play leave out a document whose import would be a no-op (same rule as the import).
+        summary["imported_digest"] = record.imported_digest
         memberships.append(summary)
     return {"identities": identities, "memberships": memberships}
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 
 import pytest
@@ -159,6 +160,18 @@ def test_import_then_reimport_without_kdf(target, keys, seal_key):
     again = operations.plan_group_config_import(target, data, again_cache, overwrite="always")
     assert not again.changed
     assert again_cache.derivations == 0
+
+
+def test_inventory_shows_the_digest_of_the_imported_document(target, keys, cache, seal_key):
+    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    operations.plan_group_config_import(target, data, cache).apply()
+    owner = operations.plan_identity_present(target, "owner").apply()["identity_peer_name"]
+    operations.plan_group_present(target, owner, "local-crew").apply()
+    digests = {entry["group_peer_name"]: entry["imported_digest"] for entry in operations.store_inventory(target)["memberships"]}
+    imported_group = documents.parse_group_config(data).group_peer_name
+    assert digests.pop(imported_group) == hashlib.sha256(data).hexdigest()
+    # Created on this host, not imported.
+    assert list(digests.values()) == [None]
 
 
 def test_same_content_other_bytes_is_unchanged(target, keys, cache, seal_key):
