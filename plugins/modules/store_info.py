@@ -13,6 +13,9 @@ version_added: 0.1.0
 description:
   - Read-only inventory of a host store, with every membership's chain verified.
   - Never returns key material. A store that does not exist yet reads as empty and is not created.
+  - With O(verify=false), a light read of what the store records, for a play that only needs to
+    know which identities, memberships and imported documents a host holds (the
+    P(peernet.peergroup.import_configs#role) role reads every target this way).
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -27,7 +30,18 @@ attributes:
     details: The module never changes anything.
   platform:
     platforms: posix
-options: {}
+options:
+  verify:
+    description:
+      - Parse every membership's chain, verify it now, and run the store's integrity check.
+      - With V(false), no certificate is parsed and the integrity check does not run, so the
+        module loads neither cryptography nor lxml. The membership fields that come from the
+        certificates (RV(memberships[].roles), RV(memberships[].chain_fingerprints),
+        RV(memberships[].not_before), RV(memberships[].not_after), RV(memberships[].days_left),
+        RV(memberships[].chain_verified), RV(memberships[].chain_problem)) and
+        RV(integrity_problems) are then not returned.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -38,6 +52,11 @@ EXAMPLES = r"""
 - name: Fail when a membership expires within 30 days
   ansible.builtin.assert:
     that: peer_store.memberships | selectattr('days_left', 'lt', 30) | list | length == 0
+
+- name: Only the groups a host is a member of (no certificate parsed)
+  peernet.peergroup.store_info:
+    verify: false
+  register: peer_store_light
 """
 
 RETURN = r"""
@@ -93,6 +112,7 @@ memberships:
       type: int
     roles:
       description: Roles of the identity's GMC, e.g. V(administrator) or V(member).
+      returned: when O(verify=true)
       type: list
       elements: str
     owner:
@@ -103,22 +123,28 @@ memberships:
       type: int
     chain_fingerprints:
       description: SHA-256 fingerprints, root first.
+      returned: when O(verify=true)
       type: list
       elements: str
     not_before:
       description: Start of the GMC's validity (ISO 8601, UTC).
+      returned: when O(verify=true)
       type: str
     not_after:
       description: End of the GMC's validity (ISO 8601, UTC).
+      returned: when O(verify=true)
       type: str
     days_left:
       description: Whole days until RV(memberships[].not_after).
+      returned: when O(verify=true)
       type: int
     chain_verified:
       description: Whether the chain verifies now (root, signatures, names, roles, validity).
+      returned: when O(verify=true)
       type: bool
     chain_problem:
       description: Why the chain does not verify, with the HRESULT name; V(null) when it does.
+      returned: when O(verify=true)
       type: str
     imported_digest:
       description:
@@ -131,7 +157,7 @@ memberships:
       type: str
 integrity_problems:
   description: Problems found by the store's integrity check; empty when the store is sound.
-  returned: always
+  returned: when O(verify=true)
   type: list
   elements: str
 """
@@ -140,26 +166,38 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(module_support.STORE_ARGUMENT_SPEC), supports_check_mode=True)
-    module_support.check_requirements(module)
+    argument_spec = dict(module_support.STORE_ARGUMENT_SPEC, verify={"type": "bool", "default": True})
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    verify = module.params["verify"]
+    if verify:
+        # A light read uses only sqlite3.
+        module_support.check_requirements(module)
     path = module.params["store_path"] or default_store_path()
-    result = {"changed": False, "store_path": path, "exists": False, "identities": [], "memberships": [], "integrity_problems": []}
+    result = {"changed": False, "store_path": path, "exists": False, "identities": [], "memberships": []}
+    if verify:
+        result["integrity_problems"] = []
     if os.path.exists(os.path.join(path, "store.db")):
         try:
             store = Store.open(path, create=False)
             try:
-                result.update(operations.store_inventory(store), exists=True, integrity_problems=store.check_integrity())
+                result.update(_verified_inventory(store) if verify else store.recorded_inventory(), exists=True)
             finally:
                 store.close()
         except PeerError as exc:
             module_support.fail_peer_error(module, exc)
     module.exit_json(**result)
+
+
+def _verified_inventory(store):
+    # Imported here: a light read (verify=false) must not pay for cryptography and lxml.
+    from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+
+    return dict(operations.store_inventory(store), integrity_problems=store.check_integrity())
 
 
 if __name__ == "__main__":

@@ -72,15 +72,6 @@ def validate_friendly_name(text):
 # --- identities -------------------------------------------------------------
 
 
-def identity_summary(record):
-    return {
-        "peer_name": record.peer_name,
-        "classifier": record.classifier,
-        "friendly_name": record.friendly_name,
-        "key_size": record.key_size,
-    }
-
-
 def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     classifier = peername.validate_classifier(classifier)
     friendly_name = validate_friendly_name(friendly_name or classifier)
@@ -89,7 +80,7 @@ def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     found = store.find_identities(classifier, friendly_name)
     if found:
         record = found[0]
-        summary = identity_summary(record)
+        summary = record.public_fields()
         result = _identity_result(record)
         return Plan(False, summary, summary, result)
 
@@ -145,7 +136,7 @@ def plan_identity_absent(store, peer_name=None, classifier=None, friendly_name=N
             for record in records:
                 store.remove_identity(record.peer_name)
 
-    before = identity_summary(records[0])
+    before = records[0].public_fields()
     return Plan(True, before, {}, {"identity_peer_name": records[0].peer_name}, apply)
 
 
@@ -158,22 +149,14 @@ def membership_summary(record, now=None):
     leaf = chain[-1]
     now = now or _utcnow()
     not_after = certs.not_after_of(leaf)
-    summary = {
-        "identity_peer_name": record.identity_peer_name,
-        "group_peer_name": record.group_peer_name,
-        "group_friendly_name": record.group_friendly_name,
-        "cloud": record.cloud,
-        "scope": record.scope,
-        "cloud_flags": record.cloud_flags,
-        "roles": certs.roles_of(leaf),
-        "owner": record.group_key is not None,
-        "chain_length": len(chain),
-        "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
-        "not_before": _iso(certs.not_before_of(leaf)),
-        "not_after": _iso(not_after),
-        "days_left": (not_after - now).days,
-    }
-    return summary
+    return dict(
+        record.public_fields(),
+        roles=certs.roles_of(leaf),
+        chain_fingerprints=[certs.fingerprint(cert) for cert in chain],
+        not_before=_iso(certs.not_before_of(leaf)),
+        not_after=_iso(not_after),
+        days_left=(not_after - now).days,
+    )
 
 
 def chain_status(record, now=None):
@@ -317,7 +300,7 @@ def plan_group_absent(store, creator, peer_name=None, classifier=None):
 
 
 def store_inventory(store, now=None):
-    identities = [identity_summary(record) for record in store.list_identities()]
+    identities = [record.public_fields() for record in store.list_identities()]
     memberships = []
     for record in store.list_memberships():
         summary = membership_summary(record, now)
@@ -548,7 +531,7 @@ def _import_result(summary, changed_fields):
 
 def plan_identity_export(store, peer_name, cache, existing=None):
     identity = _require_identity(store, peer_name)
-    summary = identity_summary(identity)
+    summary = identity.public_fields()
     if existing is not None:
         try:
             name, key_der, cert_der = documents.parse_identity_export(existing).open(cache)
@@ -587,7 +570,7 @@ def _decide_identity_import(store, parsed, cache, friendly_name):
     result = {"identity_peer_name": name}
     if existing is not None:
         # The peer name commits to the public key (SHA-1 of it): same name, same key.
-        summary = identity_summary(existing)
+        summary = existing.public_fields()
         return Plan(False, summary, summary, result)
     peer_name, key_der, cert_der = parsed.open(cache)
     key = certs.private_key_from_der(key_der)
@@ -600,7 +583,7 @@ def _decide_identity_import(store, parsed, cache, friendly_name):
         private_key=key_der,
         certificate=cert_der,
     )
-    after = identity_summary(record)
+    after = record.public_fields()
 
     def apply():
         with store.transaction():

@@ -81,6 +81,10 @@ class IdentityRecord(NamedTuple):
     private_key: bytes
     certificate: bytes
 
+    def public_fields(self) -> dict:
+        """The non-secret fields, as results and diffs show them."""
+        return {"peer_name": self.peer_name, "classifier": self.classifier, "friendly_name": self.friendly_name, "key_size": self.key_size}
+
     def __repr__(self) -> str:
         # Records end up in tracebacks and debug output: never show the key.
         return (
@@ -101,6 +105,19 @@ class MembershipRecord(NamedTuple):
     group_classifier: str
     group_friendly_name: str
     imported_digest: Optional[str]
+
+    def public_fields(self) -> dict:
+        """The non-secret fields the store records; what the certificates say needs ``certs``."""
+        return {
+            "identity_peer_name": self.identity_peer_name,
+            "group_peer_name": self.group_peer_name,
+            "group_friendly_name": self.group_friendly_name,
+            "cloud": self.cloud,
+            "scope": self.scope,
+            "cloud_flags": self.cloud_flags,
+            "owner": self.group_key is not None,
+            "chain_length": len(self.chain),
+        }
 
     def __repr__(self) -> str:
         return (
@@ -499,6 +516,16 @@ class Store(object):
             )
 
     # --- health ------------------------------------------------------------------
+
+    def recorded_inventory(self) -> dict:
+        """Identities and memberships as recorded, no certificate parsed: a read that needs
+        neither cryptography nor lxml (``store_info`` with ``verify=false``)."""
+        with self._reading():
+            identities = [record.public_fields() for record in self.list_identities()]
+            memberships = [
+                dict(record.public_fields(), imported_digest=record.imported_digest) for record in self.list_memberships()
+            ]
+        return {"identities": identities, "memberships": memberships}
 
     def check_integrity(self) -> list:
         """Problems found (empty when healthy): SQLite pages, chains, orphans."""
