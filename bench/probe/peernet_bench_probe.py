@@ -9,8 +9,8 @@ they are imported, the collection's module_utils (timing their import) and a few
 of the core (timing and counting their calls); ``AnsibleModule.__init__`` marks the end of
 start-up. Times are exclusive: a wrapped call inside another wrapped call is charged to the
 inner one only. A process that built an AnsibleModule appends one JSON line to the log at
-exit: module name, check mode, store path, CPU and wall per phase, call counts, peak RSS. Nothing
-secret is read or written: no parameter other than store_path and check mode.
+exit: module name, check mode, CPU and wall per phase, call counts, peak RSS. Nothing secret is
+read or written: no parameter is read, only check mode.
 """
 
 import atexit
@@ -65,7 +65,6 @@ _state = {
     "main_wall": None,
     "module": None,
     "check_mode": None,
-    "store_path": None,
 }
 _phases = {}  # phase -> [cpu, wall]
 _counts = {}  # phase -> calls
@@ -148,8 +147,6 @@ def _patch_ansible_module():
         finally:
             _leave()
         _state["check_mode"] = bool(getattr(self, "check_mode", False))
-        store_path = (getattr(self, "params", None) or {}).get("store_path")
-        _state["store_path"] = store_path if isinstance(store_path, str) else None
 
     init.__peernet_bench_probe__ = True
     cls.__init__ = init
@@ -210,7 +207,6 @@ def _write():
         "pid": os.getpid(),
         "module": _state["module"],
         "check_mode": _state["check_mode"],
-        "store_path": _state["store_path"],
         "cpu_total": round(end_cpu, 6),
         "cpu_interpreter": round(_state["start_cpu"], 6),
         "cpu_before_main": round(_state["main_cpu"], 6),

@@ -300,15 +300,14 @@ def plan_group_absent(store, creator, peer_name=None, classifier=None):
 
 
 def store_inventory(store, now=None):
-    identities = [record.public_fields() for record in store.list_identities()]
-    memberships = []
-    for record in store.list_memberships():
-        summary = membership_summary(record, now)
-        summary["chain_verified"], summary["chain_problem"] = chain_status(record, now)
-        # Lets a play leave out a document whose import would be a no-op (same rule as the import).
-        summary["imported_digest"] = record.imported_digest
-        memberships.append(summary)
-    return {"identities": identities, "memberships": memberships}
+    """The store's inventory with each membership's certificate facts and chain status."""
+
+    def verified_fields(record):
+        fields = membership_summary(record, now)
+        fields["chain_verified"], fields["chain_problem"] = chain_status(record, now)
+        return fields
+
+    return store.recorded_inventory(verified_fields)
 
 
 # --- group configuration export / import ----------------------------------

@@ -517,15 +517,20 @@ class Store(object):
 
     # --- health ------------------------------------------------------------------
 
-    def recorded_inventory(self) -> dict:
-        """Identities and memberships as recorded, no certificate parsed: a read that needs
-        neither cryptography nor lxml (``store_info`` with ``verify=false``)."""
+    def recorded_inventory(self, describe_membership=None) -> dict:
+        """Identities and memberships as recorded, read in one snapshot. The store parses no
+        certificate (``store_info`` with ``verify=false`` needs neither cryptography nor lxml);
+        ``describe_membership(record)`` may add what the certificates say to each membership."""
         with self._reading():
-            identities = [record.public_fields() for record in self.list_identities()]
-            memberships = [
-                dict(record.public_fields(), imported_digest=record.imported_digest) for record in self.list_memberships()
-            ]
-        return {"identities": identities, "memberships": memberships}
+            identities = self.list_identities()
+            memberships = self.list_memberships()
+        entries = []
+        for record in memberships:
+            entry = dict(record.public_fields(), imported_digest=record.imported_digest)
+            if describe_membership is not None:
+                entry.update(describe_membership(record))
+            entries.append(entry)
+        return {"identities": [record.public_fields() for record in identities], "memberships": entries}
 
     def check_integrity(self) -> list:
         """Problems found (empty when healthy): SQLite pages, chains, orphans."""

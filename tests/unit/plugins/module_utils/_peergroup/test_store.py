@@ -286,6 +286,24 @@ def test_put_identity_inserts_or_replaces_and_keeps_memberships(store):
     assert store.count_memberships("0.alice") == 1
 
 
+def test_recorded_inventory_shows_no_secret_and_takes_what_the_caller_adds(store):
+    store.put_identity(_identity())
+    store.put_membership(_membership()._replace(imported_digest="ab" * 32))
+    seen = []
+
+    def describe(record):
+        seen.append(record)
+        return {"chain_length": "from the caller", "extra": record.group_peer_name}
+
+    light = store.recorded_inventory()
+    described = store.recorded_inventory(describe)
+    assert seen == [_membership()._replace(imported_digest="ab" * 32)]
+    assert light["identities"] == described["identities"] == [_identity().public_fields()]
+    assert light["memberships"] == [dict(_membership().public_fields(), imported_digest="ab" * 32)]
+    assert described["memberships"] == [dict(light["memberships"][0], chain_length="from the caller", extra="0.group")]
+    assert SECRET.decode() not in repr(described)
+
+
 def test_bad_records_are_refused(store):
     _expect_error("E_INVALIDARG", store.add_identity, _identity(key="text, not DER"))
     _expect_error("E_INVALIDARG", store.add_identity, ("0.alice", "alice", "Alice", 2048, b"k", b"c"))
