@@ -38,3 +38,18 @@ options:
     type: str
     required: true
 """
+
+    # The option of the export modules whose action plugin writes the document on the controller.
+    CONTROLLER_DEST = r"""
+options:
+  controller_dest:
+    description:
+      - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
+        after the module ran on the managed node.
+      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, synced,
+        renamed), and only when its bytes differ from the document; a mode other than C(0600) is corrected.
+        Either is a change (RV(controller_changed)).
+      - In check mode nothing is written; a document that would be sealed anew counts as a change.
+      - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
+    type: path
+"""

@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common
   - peernet.peergroup.common.password
+  - peernet.peergroup.common.controller_dest
 attributes:
   check_mode:
     support: full
@@ -48,22 +49,14 @@ options:
       - File on the managed node to write the document to, mode C(0600), replaced atomically.
       - Without it the document is only returned in RV(config_xml).
     type: path
-  controller_dest:
-    description:
-      - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
-        after the module ran on the managed node. Not with O(configs); use O(configs[].controller_dest) there.
-      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, synced,
-        renamed), and only when its bytes differ from the document; a mode other than C(0600) is corrected.
-        Either is a change (RV(controller_changed)).
-      - In check mode nothing is written; a document that would be sealed anew counts as a change.
-      - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
-    type: path
   include_group_key:
     description: For the group owner, include the sealed group private key (the importer becomes an owner).
     type: bool
     default: true
   configs:
-    description: Several memberships to export in one call (one key derivation for all).
+    description:
+      - Several memberships to export in one call (one key derivation for all).
+      - Not with O(controller_dest); each item has its own O(configs[].controller_dest).
     type: list
     elements: dict
     suboptions:

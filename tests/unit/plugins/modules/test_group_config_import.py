@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 
 import pytest
@@ -14,16 +13,15 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord, Store
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_import
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config, identity_record
 
 PASSWORD = "unit-batch-password-5e0b7c1d"
 OTHER_PASSWORD = "unit-batch-other-password-93a4f2"
 WRONG_PASSWORD = "unit-batch-wrong-password-0c6e1a"
-DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
@@ -32,43 +30,15 @@ def keys():
     return [certs.generate_key(2048) for _index in range(4)]
 
 
-def _identity_record(key):
-    name = str(peername.secure_name(key.public_key(), "member"))
-    return IdentityRecord(
-        peer_name=name,
-        classifier="member",
-        friendly_name="member",
-        key_size=key.key_size,
-        private_key=certs.private_key_to_der(key),
-        certificate=certs.certificate_to_der(certs.make_identity_certificate(key, name)),
-    )
-
-
-def _config(identity_key, group_key, scope="global"):
-    identity_name = str(peername.secure_name(identity_key.public_key(), "member"))
-    group_name = str(peername.secure_name(group_key.public_key(), "crew"))
-    root = certs.make_group_root(group_key, group_name)
-    gmc = certs.issue_gmc(root, group_key, identity_key.public_key(), identity_name, group_name, ["member"], DAY * 30)
-    return documents.GroupConfig(
-        identity_peer_name=identity_name,
-        group_peer_name=group_name,
-        cloud="Global_",
-        scope=scope,
-        cloud_flags=0,
-        chain=(certs.certificate_to_der(root), certs.certificate_to_der(gmc)),
-        group_key=None,
-    )
-
-
 @pytest.fixture(scope="module")
 def batch(keys):
     """Three documents for keys[0]: two sealed in one batch (one salt), one with another password."""
     one_batch = KeyCache(PASSWORD).new_key()
     other = KeyCache(OTHER_PASSWORD).new_key()
     return [
-        documents.render_group_config(_config(keys[0], keys[1]), one_batch).decode(),
-        documents.render_group_config(_config(keys[0], keys[2]), one_batch).decode(),
-        documents.render_group_config(_config(keys[0], keys[3]), other).decode(),
+        documents.render_group_config(group_config(keys[0], keys[1]), one_batch).decode(),
+        documents.render_group_config(group_config(keys[0], keys[2]), one_batch).decode(),
+        documents.render_group_config(group_config(keys[0], keys[3]), other).decode(),
     ]
 
 
@@ -76,7 +46,7 @@ def batch(keys):
 def store_path(tmp_path, keys):
     path = str(tmp_path / "store")
     with Store.open(path, create=True) as store:
-        store.add_identity(_identity_record(keys[0]))
+        store.add_identity(identity_record(keys[0]))
     return path
 
 
@@ -168,7 +138,7 @@ def test_a_second_run_is_unchanged_without_kdf(capsys, store_path, batch, deriva
 def test_each_document_has_its_own_overwrite_policy(capsys, store_path, keys, batch):
     run_module(capsys, dict(store_path=store_path, password=PASSWORD, configs=[dict(config_xml=batch[0])]))
     other_scope = documents.render_group_config(
-        _config(keys[0], keys[1], scope="link-local"), KeyCache(PASSWORD).new_key()
+        group_config(keys[0], keys[1], scope="link-local"), KeyCache(PASSWORD).new_key()
     ).decode()
     configs = [dict(config_xml=other_scope), dict(config_xml=other_scope, overwrite="always")]
     result = run_module(capsys, dict(store_path=store_path, password=PASSWORD, overwrite="never", configs=configs))

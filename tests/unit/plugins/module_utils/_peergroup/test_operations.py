@@ -15,10 +15,10 @@ import pytest
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord, Store
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config, identity_record
 
 PASSWORD = "unit-test-password-8d1f0c2a9b7e4d3c"
 DAY = datetime.timedelta(days=1)
@@ -44,47 +44,6 @@ def _open(path):
     return Store.open(str(path), create=True)
 
 
-def _identity_record(key, classifier="member"):
-    name = str(peername.secure_name(key.public_key(), classifier))
-    cert = certs.make_identity_certificate(key, name)
-    return IdentityRecord(
-        peer_name=name,
-        classifier=classifier,
-        friendly_name=classifier,
-        key_size=key.key_size,
-        private_key=certs.private_key_to_der(key),
-        certificate=certs.certificate_to_der(cert),
-    )
-
-
-def _config(identity_key, group_key, spare_key=None, gmc_lifetime=DAY * 30, now=None, depth=1, group_key_included=False, scope="global"):
-    """A GroupConfig for ``identity_key`` in the group of ``group_key``, with ``depth`` GMCs."""
-    identity_name = str(peername.secure_name(identity_key.public_key(), "member"))
-    group_name = str(peername.secure_name(group_key.public_key(), "crew"))
-    root = certs.make_group_root(group_key, group_name)
-    chain = [root]
-    issuer, issuer_key = root, group_key
-    for level in range(depth):
-        last = level == depth - 1
-        # Intermediate administrators alternate between two keys, each level its own name.
-        subject_key = identity_key if last else (group_key, spare_key)[level % 2]
-        subject_name = identity_name if last else str(peername.secure_name(subject_key.public_key(), "admin%d" % level))
-        cert = certs.issue_gmc(
-            issuer, issuer_key, subject_key.public_key(), subject_name, group_name, ["administrator"], gmc_lifetime, now=now
-        )
-        chain.append(cert)
-        issuer, issuer_key = cert, subject_key
-    return documents.GroupConfig(
-        identity_peer_name=identity_name,
-        group_peer_name=group_name,
-        cloud="Global_",
-        scope=scope,
-        cloud_flags=0,
-        chain=tuple(certs.certificate_to_der(cert) for cert in chain),
-        group_key=certs.private_key_to_der(group_key) if group_key_included else None,
-    )
-
-
 def _store_files(path):
     # The -shm file is SQLite's shared-memory index, rewritten by readers; it holds no state.
     return {
@@ -97,7 +56,7 @@ def _store_files(path):
 @pytest.fixture
 def target(tmp_path, keys):
     store = _open(tmp_path / "target")
-    store.add_identity(_identity_record(keys[0]))
+    store.add_identity(identity_record(keys[0]))
     yield store
     store.close()
 
@@ -150,7 +109,7 @@ def test_group_present_refuses_unknown_creator(tmp_path):
 
 
 def test_import_then_reimport_without_kdf(target, keys, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1]), seal_key)
     fresh = KeyCache(PASSWORD)
     plan = operations.plan_group_config_import(target, data, fresh)
     assert plan.changed and plan.result["changed_fields"] == ["membership"]
@@ -163,7 +122,7 @@ def test_import_then_reimport_without_kdf(target, keys, seal_key):
 
 
 def test_inventory_shows_the_digest_of_the_imported_document(target, keys, cache, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1]), seal_key)
     operations.plan_group_config_import(target, data, cache).apply()
     owner = operations.plan_identity_present(target, "owner").apply()["identity_peer_name"]
     operations.plan_group_present(target, owner, "local-crew").apply()
@@ -175,7 +134,7 @@ def test_inventory_shows_the_digest_of_the_imported_document(target, keys, cache
 
 
 def test_same_content_other_bytes_is_unchanged(target, keys, cache, seal_key):
-    config = _config(keys[0], keys[1])
+    config = group_config(keys[0], keys[1])
     operations.plan_group_config_import(target, documents.render_group_config(config, seal_key), cache).apply()
     other_bytes = documents.render_group_config(config, seal_key)
     plan = operations.plan_group_config_import(target, other_bytes, cache, overwrite="never")
@@ -183,8 +142,8 @@ def test_same_content_other_bytes_is_unchanged(target, keys, cache, seal_key):
 
 
 def test_overwrite_policies(target, keys, cache, seal_key):
-    old = _config(keys[0], keys[1], now=datetime.datetime.now(datetime.timezone.utc) - DAY)
-    new = _config(keys[0], keys[1], scope="link-local")
+    old = group_config(keys[0], keys[1], now=datetime.datetime.now(datetime.timezone.utc) - DAY)
+    new = group_config(keys[0], keys[1], scope="link-local")
     operations.plan_group_config_import(target, documents.render_group_config(new, seal_key), cache).apply()
     older = documents.render_group_config(old._replace(group_peer_name=new.group_peer_name), seal_key)
     for policy in ("never", "if_newer"):
@@ -205,18 +164,18 @@ def _assert_refused(store_path, store, data, name, password=PASSWORD):
 
 
 def test_wrong_password(tmp_path, target, keys, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1]), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1]), seal_key)
     _assert_refused(tmp_path / "target", target, data, "ERROR_INVALID_PASSWORD", password="another-password-123456")
 
 
 def test_identity_missing(tmp_path, keys, seal_key):
     with _open(tmp_path / "empty") as store:
-        data = documents.render_group_config(_config(keys[2], keys[1]), seal_key)
+        data = documents.render_group_config(group_config(keys[2], keys[1]), seal_key)
         _assert_refused(tmp_path / "empty", store, data, "PEER_E_NOT_FOUND")
 
 
 def test_leaf_key_is_not_the_identity(tmp_path, target, keys, seal_key):
-    config = _config(keys[2], keys[1])
+    config = group_config(keys[2], keys[1])
     # Claim the target's identity for a chain issued to another key.
     target_name = target.list_identities()[0].peer_name
     data = documents.render_group_config(config._replace(identity_peer_name=target_name), seal_key)
@@ -225,23 +184,23 @@ def test_leaf_key_is_not_the_identity(tmp_path, target, keys, seal_key):
 
 def test_expired_gmc(tmp_path, target, keys, seal_key):
     past = datetime.datetime.now(datetime.timezone.utc) - DAY * 10
-    data = documents.render_group_config(_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
     _assert_refused(tmp_path / "target", target, data, "PEER_E_INVALID_TIME_PERIOD")
 
 
 def test_chain_too_long(tmp_path, target, keys, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1], keys[2], depth=25), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1], keys[2], depth=25), seal_key)
     _assert_refused(tmp_path / "target", target, data, "PEER_E_CHAIN_TOO_LONG")
 
 
 def test_chain_of_24_gmcs_imports(target, keys, cache, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1], keys[2], depth=24), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1], keys[2], depth=24), seal_key)
     operations.plan_group_config_import(target, data, cache).apply()
     assert target.list_memberships()[0].chain.__len__() == 25
 
 
 def test_owner_import_can_issue(target, keys, cache, seal_key):
-    data = documents.render_group_config(_config(keys[0], keys[1], group_key_included=True), seal_key)
+    data = documents.render_group_config(group_config(keys[0], keys[1], group_key_included=True), seal_key)
     result = operations.plan_group_config_import(target, data, cache)
     result.apply()
     identity = target.list_identities()[0].peer_name
@@ -288,9 +247,9 @@ def test_identity_export_import_roundtrip(tmp_path):
 
 
 def test_describe_document(keys, seal_key):
-    info = operations.describe_document(documents.render_group_config(_config(keys[0], keys[1]), seal_key))
+    info = operations.describe_document(documents.render_group_config(group_config(keys[0], keys[1]), seal_key))
     assert info["valid"] and info["roles"] == ["administrator"] and len(info["chain"]) == 2
     past = datetime.datetime.now(datetime.timezone.utc) - DAY * 10
-    expired = documents.render_group_config(_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
+    expired = documents.render_group_config(group_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
     info = operations.describe_document(expired)
     assert not info["valid"] and info["hresult"]["name"] == "PEER_E_INVALID_TIME_PERIOD"

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Real identities and group configurations for the unit tests, built from keys."""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord
+
+DAY = datetime.timedelta(days=1)
+
+
+def identity_record(key, classifier="member"):
+    name = str(peername.secure_name(key.public_key(), classifier))
+    cert = certs.make_identity_certificate(key, name)
+    return IdentityRecord(
+        peer_name=name,
+        classifier=classifier,
+        friendly_name=classifier,
+        key_size=key.key_size,
+        private_key=certs.private_key_to_der(key),
+        certificate=certs.certificate_to_der(cert),
+    )
+
+
+def group_config(identity_key, group_key, spare_key=None, gmc_lifetime=DAY * 30, now=None, depth=1, group_key_included=False, scope="global"):
+    """A GroupConfig for ``identity_key`` in the group of ``group_key``, with ``depth`` GMCs."""
+    identity_name = str(peername.secure_name(identity_key.public_key(), "member"))
+    group_name = str(peername.secure_name(group_key.public_key(), "crew"))
+    root = certs.make_group_root(group_key, group_name)
+    chain = [root]
+    issuer, issuer_key = root, group_key
+    for level in range(depth):
+        last = level == depth - 1
+        # Intermediate administrators alternate between two keys, each level its own name.
+        subject_key = identity_key if last else (group_key, spare_key)[level % 2]
+        subject_name = identity_name if last else str(peername.secure_name(subject_key.public_key(), "admin%d" % level))
+        cert = certs.issue_gmc(
+            issuer, issuer_key, subject_key.public_key(), subject_name, group_name, ["administrator"], gmc_lifetime, now=now
+        )
+        chain.append(cert)
+        issuer, issuer_key = cert, subject_key
+    return documents.GroupConfig(
+        identity_peer_name=identity_name,
+        group_peer_name=group_name,
+        cloud="Global_",
+        scope=scope,
+        cloud_flags=0,
+        chain=tuple(certs.certificate_to_der(cert) for cert in chain),
+        group_key=certs.private_key_to_der(group_key) if group_key_included else None,
+    )
