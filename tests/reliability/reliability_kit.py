@@ -38,6 +38,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord, MembershipRecord, Store
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup import builders
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DAY = datetime.timedelta(days=1)
@@ -395,17 +396,8 @@ class Member(NamedTuple):
 
 
 def make_member(key, classifier):
-    name = str(peername.secure_name(key.public_key(), classifier))
-    cert = certs.make_identity_certificate(key, name)
-    record = IdentityRecord(
-        peer_name=name,
-        classifier=classifier,
-        friendly_name=classifier,
-        key_size=key.key_size,
-        private_key=certs.private_key_to_der(key),
-        certificate=certs.certificate_to_der(cert),
-    )
-    return Member(key, name, cert, record)
+    record = builders.identity_record(key, classifier)
+    return Member(key, record.peer_name, certs.certificate_from_der(record.certificate), record)
 
 
 def plain_chain(key, length, prefix="link"):
