@@ -526,6 +526,7 @@ class Store(object):
             memberships = self.list_memberships()
         entries = []
         for record in memberships:
+            # imported_digest lets a play leave out a document whose import would be a no-op.
             entry = dict(record.public_fields(), imported_digest=record.imported_digest)
             if describe_membership is not None:
                 entry.update(describe_membership(record))
