@@ -53,3 +53,25 @@ options:
       - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
     type: path
 """
+
+    # Attributes of the modules whose action plugin runs the module (the plugin is not async-safe).
+    ACTION_PLUGIN = r"""
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+"""
+
+    # Attributes of the modules that only read.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    details: The module never changes anything.
+  diff_mode:
+    support: N/A
+    details: The module never changes anything.
+"""

@@ -30,13 +30,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - peernet.peergroup.common
+  - peernet.peergroup.common.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Check mode parses, verifies the chain and opens the seal exactly like a real run, and writes nothing.

@@ -22,13 +22,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - peernet.peergroup.common
   - peernet.peergroup.common.password
+  - peernet.peergroup.common.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Check mode opens and checks the document like a real run, and writes nothing.

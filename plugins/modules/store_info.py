@@ -21,13 +21,8 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - peernet.peergroup.common
+  - peernet.peergroup.common.read_only
 attributes:
-  check_mode:
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    support: N/A
-    details: The module never changes anything.
   platform:
     platforms: posix
 options:

@@ -5,7 +5,8 @@
 """Every module's EXAMPLES pass the argument spec the module gives AnsibleModule.
 
 The spec is taken from the module itself (its main() is run up to AnsibleModule(), which is
-stopped there), so the check follows the code, not a copy. Templated values are plain strings
+stopped there), or for a module that is only an action plugin from that plugin's
+ARGUMENT_SPEC, so the check follows the code, not a copy. Templated values are plain strings
 here: they pass where the option takes a string, as every templated value in EXAMPLES does.
 """
 
@@ -21,6 +22,7 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.peernet.peergroup.plugins import action as actions_package
 from ansible_collections.peernet.peergroup.plugins import modules as modules_package
 
 COLLECTION = "peernet.peergroup"
@@ -47,6 +49,9 @@ def module_of(name):
 
 def validator_for(name):
     """An ArgumentSpecValidator built from the keywords the module passes to AnsibleModule."""
+    if not hasattr(module_of(name), "main"):
+        action = importlib.import_module("%s.%s" % (actions_package.__name__, name))
+        return ArgumentSpecValidator(action.ARGUMENT_SPEC)
     with mock.patch.object(basic.AnsibleModule, "__init__", _capture):
         try:
             module_of(name).main()

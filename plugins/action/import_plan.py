@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase, VariableLayer
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, summarize
+
+ARGUMENT_SPEC = {
+    "documents": {"type": "list", "elements": "dict", "required": True},
+    "store_path": {"type": "path"},
+}
+
+
+class ActionModule(ActionBase):
+    """Read the target's store with store_info and plan the import of ``documents`` there."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        documents = args["documents"]
+        store_args = {"verify": False}
+        if args["store_path"] is not None:
+            store_args["store_path"] = args["store_path"]
+        store = self._execute_module(module_name="peernet.peergroup.store_info", module_args=store_args, task_vars=task_vars)
+        # An unreadable store leaves every document pending: each import then refuses with its HRESULT.
+        pending = pending_documents(documents, {} if store.get("failed") else store)
+        result.update(changed=False, pending=pending)
+        if store.get("failed"):
+            result["store_problem"] = store.get("msg", "")
+        if not pending:
+            # A host that lacks nothing is reported here: the role then gives it no further task.
+            summary = summarize(task_vars["inventory_hostname"], documents, pending, check_mode=self._task.check_mode)
+            facts = {"import_configs_summary": summary, "import_configs_changed": False}
+            # Set like ansible.builtin.set_fact sets them: for this play run, not cached as host facts.
+            self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
+            self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
+            result["ansible_facts"] = facts
+        return result

@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import summarize
+
+
+def import_summary(documents, host, pending=(), identity_results=(), config_results=None, check_mode=False, refusal=None):
+    """What importing ``documents`` on ``host`` did, as the import_configs role reports it."""
+    if not isinstance(documents, list) or not all(isinstance(document, Mapping) for document in documents):
+        raise AnsibleFilterError("peernet.peergroup.import_summary expects the role's list of documents")
+    # A skipped task registers no per-item results.
+    results = identity_results.get("results", []) if isinstance(identity_results, Mapping) else identity_results
+    return summarize(host, documents, list(pending), results, config_results, bool(check_mode), refusal)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"import_summary": import_summary}

@@ -1,0 +1,88 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: import_plan
+short_description: Tell which import_configs documents a host store still lacks
+version_added: 0.1.0
+description:
+  - The first step of the P(peernet.peergroup.import_configs#role) role on each target, in one
+    task so that an idempotent re-run costs one module per host.
+  - Reads the store with M(peernet.peergroup.store_info) and
+    O(peernet.peergroup.store_info#module:verify=false) (no certificate parsed, no password)
+    and returns the valid documents it does not hold yet, by the import
+    modules' own no-op rules. An identity whose peer name is in the store is held; a group
+    configuration is held when its digest is its membership's C(imported_digest), i.e. it is the
+    very document imported last time.
+  - A store that cannot be read holds nothing, so every valid document is pending.
+  - On a host that lacks nothing, sets the role's facts C(import_configs_summary) and
+    C(import_configs_changed).
+author:
+  - peernet.peergroup contributors (@peernet)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - peernet.peergroup.common
+  - peernet.peergroup.common.action_plugin
+  - peernet.peergroup.common.read_only
+attributes:
+  platform:
+    platforms: posix
+options:
+  documents:
+    description:
+      - The documents to import, as the role lists them after reading their public facts
+        with P(peernet.peergroup.config_info#filter).
+      - Each has C(kind) (C(identity) or C(config)), C(label), C(valid), C(reason) (why it is
+        invalid), C(identity) and C(group) (peer names) and C(digest).
+    type: list
+    elements: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Tell whether the store lacks a group configuration (public facts, no password)
+  peernet.peergroup.import_plan:
+    documents:
+      - kind: config
+        label: build-farm.xml
+        valid: "{{ build_farm.valid }}"
+        reason: "build-farm.xml: {{ build_farm.problem }}"
+        identity: "{{ build_farm.identity_peer_name }}"
+        group: "{{ build_farm.group_peer_name }}"
+        digest: "{{ build_farm.digest }}"
+  vars:
+    # Unstripped: the digest is over the document's exact bytes.
+    build_farm: "{{ lookup('ansible.builtin.file', 'configs/build-farm.xml', rstrip=false) | peernet.peergroup.config_info }}"
+  register: plan
+"""
+
+RETURN = r"""
+pending:
+  description: The given documents the store does not hold yet, unchanged, in their order.
+  returned: always
+  type: list
+  elements: dict
+store_problem:
+  description: Why the store could not be read; every valid document is then pending.
+  returned: when the store could not be read
+  type: str
+ansible_facts:
+  description: The role's facts, set only on a host that lacks nothing.
+  returned: when RV(pending) is empty
+  type: dict
+  contains:
+    import_configs_changed:
+      description: Always V(false) here.
+      type: bool
+    import_configs_summary:
+      description:
+        - C(imported), C(unchanged) (document labels), C(refused), C(skipped) (reasons of the
+          invalid documents) and the one-line C(line).
+      type: dict
+"""

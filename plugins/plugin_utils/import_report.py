@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a target lacks of the import_configs documents, and what importing them did.
+
+Documents are the role's list: ``kind`` (identity or config), ``label``, ``valid``, ``reason``,
+``identity``, ``group`` and ``digest``. The import_plan action and the import_summary filter
+share these functions.
+
+PRIVATE to the collection: no compatibility promise outside it.
+"""
+
+from __future__ import annotations
+
+
+def pending_documents(documents, store):
+    """The valid ``documents`` that ``store`` (a store_info result) does not hold yet.
+
+    By the modules' own no-op rules: an identity already present is accepted without being
+    opened, and a configuration whose digest is its membership's ``imported_digest`` is the very
+    document imported last time. A store that could not be read holds nothing.
+    """
+    identities = {identity["peer_name"] for identity in store.get("identities", [])}
+    imported = {
+        (membership["identity_peer_name"], membership["group_peer_name"], membership["imported_digest"])
+        for membership in store.get("memberships", [])
+        if membership.get("imported_digest")
+    }
+    pending = []
+    for document in documents:
+        if not document["valid"]:
+            continue
+        if document["kind"] == "identity":
+            held = document["identity"] in identities
+        else:
+            held = (document["identity"], document["group"], document["digest"]) in imported
+        if not held:
+            pending.append(document)
+    return pending
+
+
+def _refusal(document, result):
+    hresult = result.get("hresult") or {}
+    return {"document": document, "hresult": hresult.get("name", "error"), "message": result.get("msg", "")}
+
+
+def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None):
+    """What happened to every document on ``host``, with a one-line summary.
+
+    ``pending`` are the documents the store lacked; the others count as unchanged.
+    ``identity_results`` are the identity_import results (one per pending identity, each with
+    its ``item``), ``config_results`` the one group_config_import result. ``refusal`` (document,
+    hresult, message) is a password the controller check refused: every document is refused.
+    """
+    if refusal:
+        line = "%s: refused all, %s: %s, checked with %s on the controller. Nothing was changed." % (
+            host, refusal["hresult"], refusal["message"], refusal["document"])
+        return {"imported": [], "unchanged": [], "refused": [dict(refusal)], "skipped": [], "line": line}
+
+    imported, unchanged, refused, arriving = [], [], [], set()
+    skipped = [document["reason"] for document in documents if not document["valid"]]
+    for result in identity_results:
+        label = result["item"]["label"]
+        # Every successful identity import returns the peer name.
+        if "identity_peer_name" not in result:
+            refused.append(_refusal(label, result))
+        elif result.get("changed"):
+            imported.append(label)
+            arriving.add(result["identity_peer_name"])
+        else:
+            unchanged.append(label)
+    unchanged.extend(document["label"] for document in documents if document["valid"] and document not in pending)
+
+    pending_configs = [document for document in pending if document["kind"] == "config"]
+    # Without per-document results the whole call failed (unreadable src, missing requirement...).
+    per_document = (config_results or {}).get("configs")
+    for index, document in enumerate(pending_configs):
+        result = per_document[index] if per_document is not None else dict(config_results or {}, failed=True)
+        if result.get("failed"):
+            hresult = (result.get("hresult") or {}).get("name")
+            if check_mode and hresult == "PEER_E_NOT_FOUND" and document["identity"] in arriving:
+                # Check mode did not really import the identity, so this configuration cannot be opened yet.
+                imported.append(document["label"] + " (after its identity)")
+            else:
+                refused.append(_refusal(document["label"], result))
+        elif result.get("changed"):
+            imported.append("%s (%s)" % (document["label"], ", ".join(result.get("changed_fields", []))))
+        else:
+            unchanged.append(document["label"])
+
+    if not documents:
+        parts = ["no document to import yet (check mode: the export writes them in a real run)"]
+    else:
+        parts = [
+            "%s %d%s" % ("would import" if check_mode else "imported", len(imported), " (%s)" % ", ".join(imported) if imported else ""),
+            "unchanged %d" % len(unchanged),
+            "refused %d%s" % (
+                len(refused),
+                " (%s)" % ", ".join("%s: %s" % (entry["document"], entry["hresult"]) for entry in refused) if refused else ""),
+        ]
+        if skipped:
+            parts.append("skipped %d invalid (%s)" % (len(skipped), ", ".join(skipped)))
+    return {"imported": imported, "unchanged": unchanged, "refused": refused, "skipped": skipped,
+            "line": "%s: %s" % (host, ", ".join(parts))}

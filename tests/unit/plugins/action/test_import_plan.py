@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the import_plan action: one light store_info read, the pending documents, and
+the role's facts for a host that lacks nothing."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import VariableLayer
+
+from ansible_collections.peernet.peergroup.plugins.action.import_plan import ActionModule as ImportPlanAction
+from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
+    GROUP,
+    MEMBER,
+    config_document,
+    identity_document,
+    store_holding,
+)
+
+IDENTITY = identity_document()
+CONFIG = config_document()
+
+
+def make_action(args, store_result, check_mode=False):
+    task = mock.MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = check_mode
+    action = ImportPlanAction(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
+    action._execute_module = mock.MagicMock(return_value=store_result)
+    action.register_host_variables = mock.MagicMock()
+    return action
+
+
+def published_facts(action):
+    layers = {call.args[1]: call.args[0] for call in action.register_host_variables.call_args_list}
+    # Like set_fact: nothing cached as a host fact.
+    assert layers.get(VariableLayer.CACHEABLE_FACT, {}) == {}
+    return layers.get(VariableLayer.EPHEMERAL_FACT)
+
+
+def test_the_store_is_read_once_without_verification():
+    action = make_action({"documents": [IDENTITY], "store_path": "/srv/peernet"}, store_holding())
+    action.run(task_vars={"inventory_hostname": "node1"})
+    call = action._execute_module.call_args.kwargs
+    assert call["module_name"] == "peernet.peergroup.store_info"
+    assert call["module_args"] == {"verify": False, "store_path": "/srv/peernet"}
+
+
+def test_without_store_path_the_module_default_applies():
+    action = make_action({"documents": [IDENTITY]}, store_holding())
+    action.run(task_vars={"inventory_hostname": "node1"})
+    assert action._execute_module.call_args.kwargs["module_args"] == {"verify": False}
+
+
+def test_a_host_that_lacks_a_document_gets_it_pending_and_no_facts():
+    action = make_action({"documents": [IDENTITY, CONFIG]}, store_holding(identities=[MEMBER]))
+    result = action.run(task_vars={"inventory_hostname": "node1"})
+    assert result["pending"] == [CONFIG]
+    assert result["changed"] is False
+    assert "ansible_facts" not in result
+    assert published_facts(action) is None
+
+
+def test_a_host_that_lacks_nothing_gets_the_role_facts():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"])])
+    action = make_action({"documents": [IDENTITY, CONFIG]}, store)
+    result = action.run(task_vars={"inventory_hostname": "node1"})
+    assert result["pending"] == []
+    facts = published_facts(action)
+    assert facts["import_configs_changed"] is False
+    assert facts["import_configs_summary"]["line"] == "node1: imported 0, unchanged 2, refused 0"
+    assert result["ansible_facts"] == facts
+
+
+def test_check_mode_says_would_import():
+    store = store_holding(identities=[MEMBER])
+    action = make_action({"documents": [IDENTITY]}, store, check_mode=True)
+    action.run(task_vars={"inventory_hostname": "node1"})
+    assert published_facts(action)["import_configs_summary"]["line"] == "node1: would import 0, unchanged 1, refused 0"
+
+
+def test_an_unreadable_store_leaves_every_document_pending_and_says_why():
+    failed = {"failed": True, "msg": "store /srv/peernet is group-writable", "hresult": {"name": "PEER_E_NO_KEY_ACCESS"}}
+    action = make_action({"documents": [IDENTITY, CONFIG]}, failed)
+    result = action.run(task_vars={"inventory_hostname": "node1"})
+    assert result["pending"] == [IDENTITY, CONFIG]
+    assert result["store_problem"] == "store /srv/peernet is group-writable"
+    assert "failed" not in result
+
+
+def test_documents_are_required():
+    action = make_action({"store_path": "/srv/peernet"}, store_holding())
+    with pytest.raises(AnsibleActionFail, match="documents"):
+        action.run(task_vars={"inventory_hostname": "node1"})
+    action._execute_module.assert_not_called()

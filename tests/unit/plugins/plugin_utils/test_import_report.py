@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of what a store lacks of the role's documents and of the per-host summary."""
+
+from __future__ import annotations
+
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, summarize
+from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
+    GROUP,
+    MEMBER,
+    OTHER_GROUP,
+    config_document,
+    identity_document,
+    invalid_document,
+    store_holding,
+)
+
+IDENTITY = identity_document()
+CONFIG = config_document()
+OTHER = config_document("test-lab.peergroupconfig.xml", group=OTHER_GROUP, digest="e2" * 32)
+INVALID = invalid_document()
+DOCUMENTS = [IDENTITY, CONFIG, OTHER, INVALID]
+
+
+def failure(name, message):
+    return {"failed": True, "msg": message, "hresult": {"name": name, "code": "0x80630001", "value": -2140995583}}
+
+
+def test_an_empty_store_lacks_every_valid_document():
+    assert pending_documents(DOCUMENTS, store_holding()) == [IDENTITY, CONFIG, OTHER]
+
+
+def test_an_unreadable_store_lacks_every_valid_document():
+    assert pending_documents(DOCUMENTS, {}) == [IDENTITY, CONFIG, OTHER]
+
+
+def test_held_identity_and_the_very_document_imported_last_time_are_not_pending():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"]), (OTHER_GROUP, "f3" * 32)])
+    # The test-lab membership was imported from another document: its own is still pending.
+    assert pending_documents(DOCUMENTS, store) == [OTHER]
+
+
+def test_a_membership_created_on_the_host_is_no_import():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, None)])
+    assert pending_documents([CONFIG], store) == [CONFIG]
+
+
+def test_nothing_pending_counts_every_valid_document_as_unchanged():
+    summary = summarize("node1", DOCUMENTS, [])
+    assert summary["unchanged"] == [IDENTITY["label"], CONFIG["label"], OTHER["label"]]
+    assert summary["imported"] == [] and summary["refused"] == []
+    assert summary["skipped"] == [INVALID["reason"]]
+    assert summary["line"] == "node1: imported 0, unchanged 3, refused 0, skipped 1 invalid (%s)" % INVALID["reason"]
+
+
+def test_results_are_sorted_into_imported_unchanged_and_refused():
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]
+    config_results = {"changed": True, "configs": [
+        {"changed": True, "changed_fields": ["membership", "chain"]},
+        failure("ERROR_INVALID_PASSWORD", "the password does not open test-lab"),
+    ]}
+    summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results)
+    assert summary["imported"] == [IDENTITY["label"], CONFIG["label"] + " (membership, chain)"]
+    assert summary["refused"] == [{"document": OTHER["label"], "hresult": "ERROR_INVALID_PASSWORD",
+                                   "message": "the password does not open test-lab"}]
+    assert summary["line"] == ("node1: imported 2 (%s, %s (membership, chain)), unchanged 0, refused 1 (%s: ERROR_INVALID_PASSWORD)"
+                               % (IDENTITY["label"], CONFIG["label"], OTHER["label"]))
+
+
+def test_an_identity_result_without_its_peer_name_is_a_refusal():
+    identity_results = [{"item": IDENTITY, "changed": False, "failed": True, "msg": "no", "hresult": {"name": "PEER_E_INVALID_PEER_NAME"}}]
+    summary = summarize("node1", [IDENTITY], [IDENTITY], identity_results)
+    assert summary["refused"] == [{"document": IDENTITY["label"], "hresult": "PEER_E_INVALID_PEER_NAME", "message": "no"}]
+
+
+def test_a_failed_call_without_per_document_results_refuses_each_pending_config():
+    summary = summarize("node1", [CONFIG, OTHER], [CONFIG, OTHER], config_results=failure("E_INVALIDARG", "src not found"))
+    assert [entry["document"] for entry in summary["refused"]] == [CONFIG["label"], OTHER["label"]]
+    assert {entry["hresult"] for entry in summary["refused"]} == {"E_INVALIDARG"}
+
+
+def test_an_unchanged_config_result_counts_as_unchanged():
+    summary = summarize("node1", [CONFIG], [CONFIG], config_results={"changed": False, "configs": [{"changed": False}]})
+    assert summary["unchanged"] == [CONFIG["label"]] and summary["imported"] == []
+
+
+def test_check_mode_counts_a_config_waiting_for_its_identity_as_imported():
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]
+    config_results = {"configs": [failure("PEER_E_NOT_FOUND", "no such identity")]}
+    summary = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results, check_mode=True)
+    assert summary["imported"] == [IDENTITY["label"], CONFIG["label"] + " (after its identity)"]
+    assert summary["line"].startswith("node1: would import 2 (")
+    # Outside check mode the same result is a refusal.
+    real = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results)
+    assert [entry["hresult"] for entry in real["refused"]] == ["PEER_E_NOT_FOUND"]
+
+
+def test_a_refused_password_refuses_all_and_names_the_document_checked():
+    refusal = {"document": IDENTITY["label"], "hresult": "ERROR_INVALID_PASSWORD", "message": "the password does not open the document"}
+    summary = summarize("node1", DOCUMENTS, [], refusal=refusal)
+    assert summary["refused"] == [refusal] and summary["unchanged"] == [] and summary["skipped"] == []
+    assert summary["line"] == ("node1: refused all, ERROR_INVALID_PASSWORD: the password does not open the document, checked with "
+                               "%s on the controller. Nothing was changed." % IDENTITY["label"])
+
+
+def test_no_documents_says_the_export_writes_them_in_a_real_run():
+    assert summarize("node1", [], [])["line"] == "node1: no document to import yet (check mode: the export writes them in a real run)"
