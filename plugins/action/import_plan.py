@@ -29,10 +29,11 @@ class ActionModule(ActionBase):
         if args["store_path"] is not None:
             store_args["store_path"] = args["store_path"]
         store = self._execute_module(module_name="peernet.peergroup.store_info", module_args=store_args, task_vars=task_vars)
+        readable = not store.get("failed")
         # An unreadable store leaves every document pending: each import then refuses with its HRESULT.
-        pending = pending_documents(documents, {} if store.get("failed") else store)
+        pending = pending_documents(documents, store if readable else {})
         result.update(changed=False, pending=pending)
-        if store.get("failed"):
+        if not readable:
             result["store_problem"] = store.get("msg", "")
         if not pending:
             # A host that lacks nothing is reported here: the role then gives it no further task.
