@@ -5,7 +5,8 @@
 """`make bench`: the measures of docs/performance.md, on this machine, in one run.
 
 Every playbook runs with ``ansible-playbook`` on local-connection hosts, each target its own
-store, ``--forks 10``; the role and its floor run alternately so that load drifts hit both.
+store, ``--forks 10``; the role and its floor run alternately so that load drifts hit both, and
+a ratio is the median of each role run against the floor run beside it.
 Module processes load bench/probe (CPU per phase, KDF calls, peak RSS). Everything lives in
 one temporary folder, removed at the end. The password is random per run and reaches the
 playbooks through the environment only, never a file or a command line.
@@ -39,12 +40,19 @@ PLAYBOOKS = os.path.join(BENCH, "playbooks")
 PASSWORD_VARIABLE = "PEERNET_BENCH_PASSWORD"
 MIB = 1024 * 1024
 
+# The actions of a re-run that run on every host, and the floor's one module.
+VALIDATE_ACTION = "ansible.builtin.validate_argument_spec"
+PLAN_ACTION = "peernet.peergroup.import_plan"
+FLOOR_ACTION = "ansible.builtin.stat"
+
 # Full run: the issue's sizes. --quick: a smoke run of the same code paths.
 PROFILES = {
     "full": {
         "targets": 50,
         "configs_per_target": 2,
         "reps": 3,
+        # A re-run pair takes about 25 s and its ratio is the tightest target: more pairs.
+        "rerun_reps": 7,
         "export_memberships": 1000,
         "export_reps": 1,
         "scale": {10: 3, 50: None, 200: 1},
@@ -54,6 +62,7 @@ PROFILES = {
         "targets": 10,
         "configs_per_target": 2,
         "reps": 2,
+        "rerun_reps": 2,
         "export_memberships": 50,
         "export_reps": 1,
         "scale": {5: 2, 10: None},
@@ -73,6 +82,35 @@ TARGETS = {
 
 def median(values):
     return statistics.median(values) if values else None
+
+
+def paired_ratio(samples):
+    """The median of each role run over the floor run beside it: a load drift between pairs cancels."""
+    return median([role / floor for role, floor in zip(samples["role"], samples["floor"])])
+
+
+def task_seconds(runs, action):
+    """Per run, the seconds of the tasks with this action, added up."""
+    return [sum(task["seconds"] for task in run["tasks"] if task["action"] == action) for run in runs]
+
+
+def rerun_breakdown(role_runs, floor_runs):
+    """Medians of where a re-run's wall time goes, beside the floor's.
+
+    The argument validation and the plan run on every host; every other task of a re-run runs
+    once for the batch (tasks/main.yml); start-up is the wall time outside any task."""
+    per_host = (VALIDATE_ACTION, PLAN_ACTION)
+    once = [sum(task["seconds"] for task in run["tasks"] if task["action"] not in per_host) for run in role_runs]
+    once_count = sorted(set(sum(1 for task in run["tasks"] if task["action"] not in per_host) for run in role_runs))
+    return {
+        "validation": median(task_seconds(role_runs, VALIDATE_ACTION)),
+        "plan": median(task_seconds(role_runs, PLAN_ACTION)),
+        "run_once": median(once),
+        "run_once_tasks": once_count,
+        "start_up": median([run["wall"] - sum(task["seconds"] for task in run["tasks"]) for run in role_runs]),
+        "floor_stat": median(task_seconds(floor_runs, FLOOR_ACTION)),
+        "floor_start_up": median([run["wall"] - sum(task["seconds"] for task in run["tasks"]) for run in floor_runs]),
+    }
 
 
 class Runner(object):
@@ -188,14 +226,17 @@ def bench_import(runner, root, documents_dir, targets, reps, tag, floor=True):
     return samples, inventory
 
 
-def bench_rerun(runner, root, documents_dir, inventory, reps):
+def bench_rerun(runner, root, inventory, reps):
     extra = os.path.join(root, "documents-vars.json")
     samples = {"role": [], "floor": [], "role_kdf": []}
+    role_runs, floor_runs = [], []
     for _rep in range(reps):
-        samples["floor"].append(runner.play("stat_floor.yml", inventory)["wall"])
-        run = runner.play("import_role.yml", inventory, extra)
-        samples["role"].append(run["wall"])
-        samples["role_kdf"].append(kdf_calls(run["probes"]))
+        floor_runs.append(runner.play("stat_floor.yml", inventory))
+        samples["floor"].append(floor_runs[-1]["wall"])
+        role_runs.append(runner.play("import_role.yml", inventory, extra))
+        samples["role"].append(role_runs[-1]["wall"])
+        samples["role_kdf"].append(kdf_calls(role_runs[-1]["probes"]))
+    samples["breakdown"] = rerun_breakdown(role_runs, floor_runs)
     return samples
 
 
@@ -375,8 +416,8 @@ def run(profile, root, verbose):
 
     print("fleet import, first run: %d targets x %d reps" % (profile["targets"], profile["reps"]), flush=True)
     first, imported_inventory = bench_import(runner, root, documents_dir, profile["targets"], profile["reps"], "first")
-    print("idempotent re-run: %d reps" % profile["reps"], flush=True)
-    rerun = bench_rerun(runner, root, documents_dir, imported_inventory, profile["reps"])
+    print("idempotent re-run: %d reps" % profile["rerun_reps"], flush=True)
+    rerun = bench_rerun(runner, root, imported_inventory, profile["rerun_reps"])
     scale = {}
     for count, reps in sorted(profile["scale"].items()):
         if reps is None:
@@ -396,14 +437,19 @@ def run(profile, root, verbose):
     first.pop("probes")
     raw.update(first_run=first, rerun=rerun, scale={str(k): v for k, v in scale.items()}, export=export, chain=chain, module_cost=cost)
 
-    first_ratio = median(first["role"]) / median(first["floor"])
-    rerun_ratio = median(rerun["role"]) / median(rerun["floor"])
+    first_ratio = paired_ratio(first)
+    rerun_ratio = paired_ratio(rerun)
+    breakdown = rerun["breakdown"]
     import_cost = cost["group_config_import"]
     rows = [
         row("import, first run (%d targets)" % profile["targets"], median(first["role"]), median(first["floor"]), first_ratio,
             TARGETS["import_first_ratio"], "s"),
         row("import, idempotent re-run", median(rerun["role"]), median(rerun["floor"]), rerun_ratio, TARGETS["import_rerun_ratio"], "s"),
         row("  KDF runs in a re-run", median(rerun["role_kdf"]), unit="", target=0),
+        row("  start-up, outside any task", breakdown["start_up"], breakdown["floor_start_up"], unit="s"),
+        row("  store read and plan, per host", breakdown["plan"], breakdown["floor_stat"], unit="s"),
+        row("  argument validation, per host", breakdown["validation"], unit="s"),
+        row("  %s tasks run once" % "/".join(str(count) for count in breakdown["run_once_tasks"]), breakdown["run_once"], unit="s"),
         row("export, one call (%d memberships)" % profile["export_memberships"], median(export["call"]),
             target=TARGETS["export_call_seconds"], unit="s"),
         row("  KDF runs in that call", median(export["call_kdf"]), target=1),

@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Bench only: the wall time of every task (first host start to last host end) as JSON.
+"""Bench only: the wall time and action of every task (first host start to last host end) as JSON.
 
 Enabled by bench/run.py with ANSIBLE_CALLBACK_PLUGINS and ANSIBLE_CALLBACKS_ENABLED; writes
 to the file named by PEERNET_BENCH_TASK_LOG when the playbook ends.
@@ -46,7 +46,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._close_current()
-        self._current = {"task": task.get_name(), "_start": time.perf_counter()}
+        self._current = {"task": task.get_name(), "action": task.action, "_start": time.perf_counter()}
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
