@@ -36,8 +36,8 @@ attributes:
 options:
   documents:
     description:
-      - The documents to import, as the role lists them after reading their public facts
-        with P(peernet.peergroup.config_info#filter).
+      - The documents to import, as RV(peernet.peergroup.import_documents#module:documents) lists
+        them with their public facts (those P(peernet.peergroup.config_info#filter) reads).
       - Each has C(kind) (C(identity) or C(config)), C(label), C(valid), C(reason) (why it is
         invalid), C(identity) and C(group) (peer names) and C(digest).
     type: list

@@ -56,24 +56,25 @@ class DocumentImportAction(ActionBase):
         if src is not None:
             if args.get(self.content_option) is not None:
                 raise AnsibleError("%s and %s are mutually exclusive" % (name, self.content_option))
-            args[self.content_option] = self._read_document(src)
+            args[self.content_option] = read_controller_document(self, src)
         return args
 
-    def _read_document(self, src):
-        """The text of ``src`` on the controller, decrypted when vault-encrypted."""
-        path = self._find_needle("files", src)
-        # A vault file is larger than its plain text, so this bound is safe.
-        if os.path.getsize(path) > 4 * MAX_DOCUMENT_SIZE:
-            raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
-        real_path = self._loader.get_real_file(path, decrypt=True)
-        try:
-            with open(real_path, "rb") as handle:
-                data = handle.read(MAX_DOCUMENT_SIZE + 1)
-        finally:
-            self._loader.cleanup_tmp_file(real_path)
-        if len(data) > MAX_DOCUMENT_SIZE:
-            raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)
+
+def read_controller_document(action, src):
+    """The text of ``src`` on the controller, found as ``copy`` finds its ``src``.
+
+    A vault-encrypted file is decrypted in memory: its plain text never reaches a file. A missing
+    file raises AnsibleFileNotFound; one too large or not UTF-8, PeerError (E_INVALIDARG).
+    """
+    path = action._find_needle("files", src)
+    # A vault file is larger than its plain text, so this bound is safe.
+    if os.path.getsize(path) > 4 * MAX_DOCUMENT_SIZE:
+        raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
+    try:
+        # Undecodable bytes come back escaped as surrogates, which the encoding below refuses.
+        data = action._loader.get_text_file_contents(path).encode("utf-8")
+    except UnicodeError:
+        raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)
+    if len(data) > MAX_DOCUMENT_SIZE:
+        raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
+    return data.decode("utf-8")

@@ -5,13 +5,15 @@
 """What a target lacks of the import_configs documents, and what importing them did.
 
 Documents are the role's list: ``kind`` (identity or config), ``label``, ``valid``, ``reason``,
-``identity``, ``group`` and ``digest``. The import_plan action and the import_summary filter
-share these functions.
+``identity``, ``group`` and ``digest`` (document_list.py). The import_plan action and the
+import_summary and import_batch filters share these functions.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 def pending_documents(documents, store):
@@ -38,6 +40,25 @@ def pending_documents(documents, store):
         if not held:
             pending.append(document)
     return pending
+
+
+def batch_plans(plans):
+    """Which hosts of a batch lack a document, which lack nothing, and the latter's lines.
+
+    ``plans`` maps host names to their import_plan results; a host whose plan did not run (it
+    failed or was unreachable) is in neither list. Hosts come in name order.
+    """
+    lacking, complete, lines = [], [], []
+    for host in sorted(plans):
+        plan = plans[host]
+        if not isinstance(plan, Mapping) or "pending" not in plan:
+            continue
+        if plan["pending"]:
+            lacking.append(host)
+        else:
+            complete.append(host)
+            lines.append(plan["ansible_facts"]["import_configs_summary"]["line"])
+    return {"lacking": lacking, "complete": complete, "lines": lines}
 
 
 def _refusal(document, result):

@@ -7,46 +7,24 @@ on the controller (Vault-decrypted) and sent as the document's text."""
 
 from __future__ import annotations
 
-import os
 from unittest import mock
 
-from ansible.errors import AnsibleFileNotFound
-from ansible.parsing.dataloader import DataLoader
-from ansible.parsing.vault import VaultLib, VaultSecret
-
 from ansible_collections.peernet.peergroup.plugins.action.group_config_import import ActionModule as ConfigImportAction
+from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import find_needle, vault_loader, write
 
 FIRST = '<PEERGROUPCONFIG VERSION="1.0">first</PEERGROUPCONFIG>'
 SECOND = '<PEERGROUPCONFIG VERSION="1.0">second</PEERGROUPCONFIG>'
-VAULT_PASSWORD = b"unit-vault-password-7f3a"
 PASSWORD = "unit-document-password-2b9c"
-
-
-def find_needle(_folder, path):
-    # Like ActionBase._find_needle for an absolute path.
-    if not os.path.exists(path):
-        raise AnsibleFileNotFound("Could not find or access '%s'" % path)
-    return path
 
 
 def make_action(args):
     task = mock.MagicMock()
     task.args = args
     task.async_val = 0
-    loader = DataLoader()
-    loader.set_vault_secrets([("default", VaultSecret(VAULT_PASSWORD))])
-    action = ConfigImportAction(task, mock.MagicMock(), mock.MagicMock(), loader, mock.MagicMock(), mock.MagicMock())
+    action = ConfigImportAction(task, mock.MagicMock(), mock.MagicMock(), vault_loader(), mock.MagicMock(), mock.MagicMock())
     action._find_needle = mock.MagicMock(side_effect=find_needle)
     action._execute_module = mock.MagicMock(return_value=dict(changed=True))
     return action
-
-
-def write(path, text, vault=False):
-    data = text.encode()
-    if vault:
-        data = VaultLib([("default", VaultSecret(VAULT_PASSWORD))]).encrypt(data)
-    path.write_bytes(data)
-    return str(path)
 
 
 def test_each_configs_src_is_read_and_decrypted(tmp_path):
@@ -89,3 +67,11 @@ def test_a_document_that_is_not_utf8_is_refused_with_its_hresult(tmp_path):
     result = action.run(task_vars={})
     assert result["failed"] is True and result["hresult"]["name"] == "E_INVALIDARG"
     action._execute_module.assert_not_called()
+
+
+def test_a_vault_src_is_decrypted_in_memory_never_to_a_file(tmp_path):
+    vaulted = write(tmp_path / "second.xml", SECOND, vault=True)
+    action = make_action(dict(password=PASSWORD, src=vaulted))
+    # The loader fails the test if the file is decrypted to a temporary file.
+    action.run(task_vars={})
+    assert action._execute_module.call_args.kwargs["module_args"] == dict(password=PASSWORD, config_xml=SECOND)

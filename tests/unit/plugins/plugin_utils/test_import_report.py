@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, summarize
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import batch_plans, pending_documents, summarize
 from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
     GROUP,
     MEMBER,
@@ -107,3 +107,21 @@ def test_a_refused_password_refuses_all_and_names_the_document_checked():
 
 def test_no_documents_says_the_export_writes_them_in_a_real_run():
     assert summarize("node1", [], [])["line"] == "node1: no document to import yet (check mode: the export writes them in a real run)"
+
+
+def test_a_batch_splits_into_lacking_and_complete_hosts_in_name_order():
+    complete = {"pending": [], "ansible_facts": {"import_configs_summary": {"line": "node1: imported 0, unchanged 2, refused 0"}}}
+    plans = {
+        "node3": {"pending": [CONFIG]},
+        "node1": complete,
+        "node2": {"pending": [IDENTITY, CONFIG]},
+        # A plan that failed, a host that never ran it: in neither list.
+        "node4": {"failed": True, "msg": "unreachable"},
+        "node5": None,
+    }
+    assert batch_plans(plans) == {"lacking": ["node2", "node3"], "complete": ["node1"],
+                                  "lines": ["node1: imported 0, unchanged 2, refused 0"]}
+
+
+def test_an_empty_batch_lacks_nothing():
+    assert batch_plans({}) == {"lacking": [], "complete": [], "lines": []}
