@@ -5,8 +5,8 @@
 """`make bench`: the measures of docs/performance.md, on this machine, in one run.
 
 Every playbook runs with ``ansible-playbook`` on local-connection hosts, each target its own
-store, ``--forks 10``; the role and its floor run alternately so that load drifts hit both, and
-a ratio is the median of each role run against the floor run beside it.
+store, ``--forks 10``; the role and its floor run alternately so that load drifts hit both; a
+ratio is the role's median over the floor's.
 Module processes load bench/probe (CPU per phase, KDF calls, peak RSS). Everything lives in
 one temporary folder, removed at the end. The password is random per run and reaches the
 playbooks through the environment only, never a file or a command line.
@@ -84,9 +84,9 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def paired_ratio(samples):
-    """The median of each role run over the floor run beside it: a load drift between pairs cancels."""
-    return median([role / floor for role, floor in zip(samples["role"], samples["floor"])])
+def paired_ratios(samples):
+    """Each role run over the floor run beside it: their spread shows how far one pair can be off."""
+    return sorted(round(role / floor, 3) for role, floor in zip(samples["role"], samples["floor"]))
 
 
 def task_seconds(runs, action):
@@ -437,8 +437,10 @@ def run(profile, root, verbose):
     first.pop("probes")
     raw.update(first_run=first, rerun=rerun, scale={str(k): v for k, v in scale.items()}, export=export, chain=chain, module_cost=cost)
 
-    first_ratio = paired_ratio(first)
-    rerun_ratio = paired_ratio(rerun)
+    first["paired_ratios"] = paired_ratios(first)
+    rerun["paired_ratios"] = paired_ratios(rerun)
+    first_ratio = median(first["role"]) / median(first["floor"])
+    rerun_ratio = median(rerun["role"]) / median(rerun["floor"])
     breakdown = rerun["breakdown"]
     import_cost = cost["group_config_import"]
     rows = [
