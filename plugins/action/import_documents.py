@@ -11,7 +11,7 @@ import os
 from ansible.errors import AnsibleError, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import controller_problem
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import describe_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_action import read_controller_document
@@ -43,10 +43,9 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        missing = missing_requirements()
-        if missing:
-            result.update(failed=True, msg="peernet.peergroup.import_documents needs %s on the controller"
-                          % " and ".join(requirement for requirement, _reason in missing))
+        problem = controller_problem("peernet.peergroup.import_documents")
+        if problem:
+            result.update(failed=True, msg=problem)
             return result
 
         folder = args["documents_dir"]

@@ -8,18 +8,15 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import controller_problem
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 
 def config_info(document):
     """Public facts of a PEERGROUPCONFIG or PEERIDENTITYEXPORT, read without the password."""
-    missing = missing_requirements()
-    if missing:
-        raise AnsibleFilterError(
-            "peernet.peergroup.config_info needs %s on the controller"
-            % " and ".join(requirement for requirement, _reason in missing)
-        )
+    problem = controller_problem("peernet.peergroup.config_info")
+    if problem:
+        raise AnsibleFilterError(problem)
     if not isinstance(document, (str, bytes)):
         raise AnsibleFilterError("peernet.peergroup.config_info expects the document's text, got %s" % type(document).__name__)
     try:

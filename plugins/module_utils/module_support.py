@@ -16,7 +16,7 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements, requirement_names
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
 
@@ -36,7 +36,7 @@ def check_requirements(module):
     missing = missing_requirements()
     if missing:
         module.fail_json(
-            msg=missing_required_lib(" and ".join(requirement for requirement, _reason in missing)),
+            msg=missing_required_lib(requirement_names(missing)),
             missing_requirements=[{"requirement": req, "reason": reason} for req, reason in missing],
         )
 

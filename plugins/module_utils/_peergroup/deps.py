@@ -43,3 +43,14 @@ def missing_requirements() -> list:
         if _version_tuple(version) < _version_tuple(minimum):
             missing.append((requirement, "version %s is installed" % version))
     return missing
+
+
+def requirement_names(missing) -> str:
+    """The requirements of ``missing_requirements()`` as one phrase: ``cryptography>=42.0 and lxml>=4.9``."""
+    return " and ".join(requirement for requirement, _reason in missing)
+
+
+def controller_problem(plugin) -> str | None:
+    """Why ``plugin`` cannot run on the controller, or None when every requirement is there."""
+    missing = missing_requirements()
+    return "%s needs %s on the controller" % (plugin, requirement_names(missing)) if missing else None

@@ -110,3 +110,14 @@ def test_a_folder_name_with_glob_characters_is_taken_literally(tmp_path, texts):
     write(folder / "farm.peergroupconfig.xml", texts["config"])
     result = make_action({"documents_dir": str(folder)}).run(task_vars={})
     assert [d["label"] for d in result["documents"]] == ["farm.peergroupconfig.xml"]
+
+
+def test_without_its_requirements_on_the_controller_nothing_is_read(tmp_path, texts):
+    path = write(tmp_path / "farm.xml", texts["config"])
+    action = make_action({"group_documents": [path]})
+    action._find_needle.side_effect = AssertionError("a document was read")
+    missing = [("cryptography>=42.0", "not importable: No module named 'cryptography'"), ("lxml>=4.9", "version 4.2 is installed")]
+    with mock.patch("ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps.missing_requirements", return_value=missing):
+        result = action.run(task_vars={})
+    assert result["failed"] is True
+    assert result["msg"] == "peernet.peergroup.import_documents needs cryptography>=42.0 and lxml>=4.9 on the controller"
