@@ -94,6 +94,11 @@ def task_seconds(runs, action):
     return [sum(task["seconds"] for task in run["tasks"] if task["action"] == action) for run in runs]
 
 
+def outside_tasks(runs):
+    """Per run, the wall time outside any task: interpreter, playbook and role loading, the end."""
+    return [run["wall"] - sum(task["seconds"] for task in run["tasks"]) for run in runs]
+
+
 def rerun_breakdown(role_runs, floor_runs):
     """Medians of where a re-run's wall time goes, beside the floor's.
 
@@ -107,9 +112,9 @@ def rerun_breakdown(role_runs, floor_runs):
         "plan": median(task_seconds(role_runs, PLAN_ACTION)),
         "run_once": median(once),
         "run_once_tasks": once_count,
-        "start_up": median([run["wall"] - sum(task["seconds"] for task in run["tasks"]) for run in role_runs]),
+        "start_up": median(outside_tasks(role_runs)),
         "floor_stat": median(task_seconds(floor_runs, FLOOR_ACTION)),
-        "floor_start_up": median([run["wall"] - sum(task["seconds"] for task in run["tasks"]) for run in floor_runs]),
+        "floor_start_up": median(outside_tasks(floor_runs)),
     }
 
 
@@ -435,10 +440,10 @@ def run(profile, root, verbose):
         "identity_import": module_cost(first["probes"], "identity_import"),
     }
     first.pop("probes")
-    raw.update(first_run=first, rerun=rerun, scale={str(k): v for k, v in scale.items()}, export=export, chain=chain, module_cost=cost)
-
     first["paired_ratios"] = paired_ratios(first)
     rerun["paired_ratios"] = paired_ratios(rerun)
+    raw.update(first_run=first, rerun=rerun, scale={str(k): v for k, v in scale.items()}, export=export, chain=chain, module_cost=cost)
+
     first_ratio = median(first["role"]) / median(first["floor"])
     rerun_ratio = median(rerun["role"]) / median(rerun["floor"])
     breakdown = rerun["breakdown"]
