@@ -106,13 +106,12 @@ def rerun_breakdown(role_runs, floor_runs):
     The argument validation and the plan run on every host; every other task of a re-run runs
     once for the batch (tasks/main.yml); start-up is the wall time outside any task."""
     per_host = (VALIDATE_ACTION, PLAN_ACTION)
-    once = [sum(task["seconds"] for task in run["tasks"] if task["action"] not in per_host) for run in role_runs]
-    once_count = sorted(set(sum(1 for task in run["tasks"] if task["action"] not in per_host) for run in role_runs))
+    once = [[task for task in run["tasks"] if task["action"] not in per_host] for run in role_runs]
     return {
         "validation": median(task_seconds(role_runs, VALIDATE_ACTION)),
         "plan": median(task_seconds(role_runs, PLAN_ACTION)),
-        "run_once": median(once),
-        "run_once_tasks": once_count,
+        "run_once": median([sum(task["seconds"] for task in tasks) for tasks in once]),
+        "run_once_tasks": sorted(set(len(tasks) for tasks in once)),
         "start_up": median(outside_tasks(role_runs)),
         "floor_stat": median(task_seconds(floor_runs, FLOOR_ACTION)),
         "floor_start_up": median(outside_tasks(floor_runs)),
