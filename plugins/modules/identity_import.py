@@ -13,6 +13,11 @@ version_added: 0.1.0
 description:
   - Imports a C(PEERIDENTITYEXPORT) document, as C(PeerIdentityImport) did, after opening its seal
     and its PKCS#12 with O(password) and checking that the key matches the certificate and the peer name.
+  - The certificate must be the identity's own identity certificate (IDC), since the store publishes it as the
+    identity's C(PEERIDENTITYINFO). It must be self-signed by the identity key, with subject and peer-name extension
+    equal to the peer name, certificate type IDC, identity flags 0, and be valid now. Otherwise the import fails with
+    C(PEER_E_INVALID_CREDENTIAL), or C(PEER_E_INVALID_TIME_PERIOD) for an expired or not yet valid certificate,
+    and the store is left as it was.
   - Idempotent by peer name. The peer name is the hash of the public key, so an identity already in the
     store with that name holds that key, and nothing is derived or checked again.
 author:

@@ -487,3 +487,41 @@ def verify_chain(certs, group_peer_name: str, identity_peer_name=None, now=None)
         fingerprints=[fingerprint(cert) for cert in ordered],
         subjects=[peer_name_of(cert) for cert in ordered],
     )
+
+
+# --- identity certificates ----------------------------------------------------
+
+
+def check_identity_certificate(cert, peer_name: str, private_key=None, now=None):
+    """Check that ``cert`` is the identity certificate (IDC) of ``peer_name``; return it.
+
+    Every IDC that enters the store or is read from a PEERIDENTITYINFO passes here: the
+    store publishes it as the identity's public credential. With ``private_key`` its public
+    half must be the certified key. Validity faults are PEER_E_INVALID_TIME_PERIOD, every
+    other fault PEER_E_INVALID_CREDENTIAL (docs/format.md, PEERIDENTITYEXPORT).
+    """
+    authority = peername.parse(peer_name).authority
+    if authority == "0":
+        raise _invalid("identity %s has an unsecured peer name" % peer_name)
+    _check_key_and_algorithm(cert)
+    if len(cert.subject) != 1 or peer_name_of(cert) != peer_name:
+        raise _invalid("the identity certificate's subject is not the peer name %s alone" % peer_name)
+    if cert.issuer != cert.subject or not _signed_by(cert, cert):
+        raise _invalid("the identity certificate of %s is not self-signed" % peer_name)
+    if cert_type_of(cert) != TYPE_IDC:
+        raise _invalid("the certificate of %s is not an identity certificate" % peer_name)
+    if group_name_of(cert) != peer_name:
+        raise _invalid("the identity certificate's peer-name extension does not name %s" % peer_name)
+    if _read_dword(cert, OID_IDENTITY_FLAGS, "identity flags") != 0:
+        raise _invalid("the identity certificate of %s has identity flags other than 0" % peer_name)
+    if peername.authority_for_key(cert.public_key()) != authority:
+        raise _invalid("the identity certificate's key does not match the peer name %s" % peer_name)
+    if private_key is not None and not public_key_matches(private_key, cert):
+        raise _invalid("the identity certificate does not hold the public half of its private key")
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    if not not_before_of(cert) <= moment <= not_after_of(cert):
+        raise PeerError(
+            "PEER_E_INVALID_TIME_PERIOD",
+            "the identity certificate of %s is valid from %s to %s, not now" % (peer_name, _iso(not_before_of(cert)), _iso(not_after_of(cert))),
+        )
+    return cert

@@ -573,6 +573,8 @@ def _decide_identity_import(store, parsed, cache, friendly_name):
         return Plan(False, summary, summary, result)
     peer_name, key_der, cert_der = parsed.open(cache)
     key = certs.private_key_from_der(key_der)
+    # The store publishes this certificate as the identity's PEERIDENTITYINFO.
+    certs.check_identity_certificate(certs.certificate_from_der(cert_der), peer_name, key)
     classifier = peername.parse(peer_name).classifier
     record = IdentityRecord(
         peer_name=peer_name,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
@@ -55,3 +58,67 @@ def group_config(identity_key, group_key, spare_key=None, gmc_lifetime=DAY * 30,
         chain=tuple(certs.certificate_to_der(cert) for cert in chain),
         group_key=certs.private_key_to_der(group_key) if group_key_included else None,
     )
+
+
+def identity_certificate(key, peer_name, subject=None, issuer=None, signing_key=None, not_before=None, not_after=None,
+                         cert_type=certs.TYPE_IDC, named=None, drop=(), add=(), extra_name=None):
+    """An IDC of ``key`` laid out like make_identity_certificate's, with any part changed.
+
+    ``named`` is the peer-name extension's value; ``drop`` (extension OIDs) and ``add``
+    (``(extension, critical)`` pairs) edit the extensions before signing; ``extra_name``
+    (a NameAttribute) is added to both subject and issuer.
+    """
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    signing_key = signing_key or key
+    subject = subject or peer_name
+    cert = certs._build(subject, issuer or subject, key.public_key(), signing_key, not_before or now - DAY,
+                        not_after or now + 365 * DAY, cert_type, named or peer_name)
+    if not drop and not add and extra_name is None:
+        return cert
+    extra = [extra_name] if extra_name is not None else []
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(list(cert.subject) + extra))
+        .issuer_name(x509.Name(list(cert.issuer) + extra))
+        .public_key(cert.public_key())
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+    )
+    for extension in cert.extensions:
+        if extension.oid.dotted_string not in drop:
+            builder = builder.add_extension(extension.value, extension.critical)
+    for extension, critical in add:
+        builder = builder.add_extension(extension, critical)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def hostile_identity_certificates(key, peer_name, other_key):
+    """``(case, certificate, HRESULT name)``: certificates of ``key`` that must not pass as the IDC of ``peer_name``.
+
+    Each keeps ``key`` as its public key, so the identity export's own key checks let it through.
+    """
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    other_name = str(peername.secure_name(other_key.public_key(), "issuer"))
+    p2p = [certs.OID_CERT_TYPE, certs.OID_CERT_VERSION, certs.OID_PEER_NAME, certs.OID_IDENTITY_FLAGS]
+    flags_one = x509.UnrecognizedExtension(x509.ObjectIdentifier(certs.OID_IDENTITY_FLAGS), bytes.fromhex("040401000000"))
+    unknown = x509.UnrecognizedExtension(x509.ObjectIdentifier(certs.P2P_ARC + ".9.9"), b"\x05\x00")
+    organisation = x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "evil")
+    cases = [
+        ("subject-evil", dict(subject="evil"), "PEER_E_INVALID_CREDENTIAL"),
+        ("subject-with-another-attribute", dict(extra_name=organisation), "PEER_E_INVALID_CREDENTIAL"),
+        ("issued-by-another-key", dict(issuer=other_name, signing_key=other_key), "PEER_E_INVALID_CREDENTIAL"),
+        ("self-issued-signed-by-another-key", dict(signing_key=other_key), "PEER_E_INVALID_CREDENTIAL"),
+        ("no-p2p-extensions", dict(drop=p2p), "PEER_E_INVALID_CREDENTIAL"),
+        ("no-type", dict(drop=[certs.OID_CERT_TYPE]), "PEER_E_INVALID_CREDENTIAL"),
+        ("type-gmc", dict(cert_type=certs.TYPE_GMC), "PEER_E_INVALID_CREDENTIAL"),
+        ("type-grc", dict(cert_type=certs.TYPE_GRC), "PEER_E_INVALID_CREDENTIAL"),
+        ("peer-name-extension-of-another", dict(named=other_name), "PEER_E_INVALID_CREDENTIAL"),
+        ("no-peer-name-extension", dict(drop=[certs.OID_PEER_NAME]), "PEER_E_INVALID_CREDENTIAL"),
+        ("no-identity-flags", dict(drop=[certs.OID_IDENTITY_FLAGS]), "PEER_E_INVALID_CREDENTIAL"),
+        ("identity-flags-1", dict(drop=[certs.OID_IDENTITY_FLAGS], add=[(flags_one, True)]), "PEER_E_INVALID_CREDENTIAL"),
+        ("unknown-critical-extension", dict(add=[(unknown, True)]), "PEER_E_INVALID_CREDENTIAL"),
+        ("expired", dict(not_before=now - 10 * DAY, not_after=now - DAY), "PEER_E_INVALID_TIME_PERIOD"),
+        ("not-yet-valid", dict(not_before=now + DAY, not_after=now + 10 * DAY), "PEER_E_INVALID_TIME_PERIOD"),
+    ]
+    return [(case, identity_certificate(key, peer_name, **changes), hresult) for case, changes, hresult in cases]

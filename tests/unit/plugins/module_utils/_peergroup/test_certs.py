@@ -29,6 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup import builders
 
 ADMIN = certs.ROLE_ADMIN
 MEMBER = certs.ROLE_MEMBER
@@ -762,6 +763,53 @@ def test_512_bit_identity_is_refused(pki):
     gmc = certs.issue_gmc(pki.admin_gmc, pki.admin_key, tiny.public_key(), name, pki.group, [MEMBER], DAY)
     error = _error("PEER_E_INVALID_CREDENTIAL", certs.verify_chain, [pki.grc, pki.admin_gmc, gmc], pki.group, name)
     assert "at least 1024 bits" in error.message
+
+
+# --- identity certificates -----------------------------------------------------------------------
+
+
+def test_identity_certificate_passes_its_checks(pki):
+    assert certs.check_identity_certificate(pki.idc, pki.admin, pki.admin_key) is pki.idc
+    # Windows signs with SHA-1; a 1024-bit identity key is still allowed on read.
+    legacy = _resign_legacy(pki.idc, pki.admin_key, "sha1")
+    assert certs.check_identity_certificate(legacy, pki.admin, pki.admin_key) is legacy
+    small = _name(pki.small_key, "old")
+    certs.check_identity_certificate(certs.make_identity_certificate(pki.small_key, small), small, pki.small_key)
+
+
+def test_hostile_identity_certificates_are_refused(pki):
+    wrong = []
+    cases = builders.hostile_identity_certificates(pki.member_key, pki.member, pki.stranger_key)
+    for case, cert, hresult in cases:
+        try:
+            certs.check_identity_certificate(cert, pki.member, pki.member_key)
+        except PeerError as exc:
+            if exc.name != hresult:
+                wrong.append("%s: %s" % (case, exc))
+        else:
+            wrong.append("%s: accepted" % case)
+    assert len(cases) == 15 and wrong == []
+
+
+def test_identity_certificate_must_certify_the_named_key(pki):
+    # A proper IDC, but of another key than the name's authority commits to.
+    borrowed = builders.identity_certificate(pki.stranger_key, pki.member)
+    error = _error("PEER_E_INVALID_CREDENTIAL", certs.check_identity_certificate, borrowed, pki.member)
+    assert "does not match the peer name" in error.message
+    error = _error("PEER_E_INVALID_CREDENTIAL", certs.check_identity_certificate, pki.idc, pki.admin, pki.member_key)
+    assert "private key" in error.message
+    unsecured = builders.identity_certificate(pki.member_key, "0.bob")
+    _error("PEER_E_INVALID_CREDENTIAL", certs.check_identity_certificate, unsecured, "0.bob")
+    _error("PEER_E_INVALID_PEER_NAME", certs.check_identity_certificate, pki.idc, "not a peer name")
+
+
+def test_identity_certificate_validity_bounds(pki):
+    start, end = pki.idc.not_valid_before_utc, pki.idc.not_valid_after_utc
+    for moment in (start, end):
+        certs.check_identity_certificate(pki.idc, pki.admin, now=moment)
+    for moment in (start - SECOND, end + SECOND):
+        error = _error("PEER_E_INVALID_TIME_PERIOD", certs.check_identity_certificate, pki.idc, pki.admin, now=moment)
+        assert "not now" in error.message
 
 
 # --- PKCS#7 ------------------------------------------------------------------------------------
