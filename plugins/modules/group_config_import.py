@@ -56,9 +56,13 @@ options:
     description:
       - What to do when the store already holds a different configuration for this (identity, group).
       - V(never) fails with C(PEER_E_ALREADY_EXISTS), like C(fOverwrite=FALSE).
-      - V(if_newer) replaces it only when the document's leaf GMC starts later than the stored one,
-        and fails with C(PEER_E_ALREADY_EXISTS) otherwise.
-      - V(always) replaces it. Identical content is never rewritten, whatever the policy.
+      - V(if_newer) replaces it only with a renewal, and fails with C(PEER_E_ALREADY_EXISTS) otherwise, naming
+        each reason. A renewal's leaf GMC starts later than the stored one, under the same group root
+        certificate, from the same issuer (peer name and key), with every stored role, and its chain does not
+        expire earlier. If the store holds the group key and the document does not, the stored key is kept
+        (RV(group_key_kept)). So V(if_newer) never reduces the roles of a membership or drops a group key.
+      - V(always) replaces it, also when that reduces the roles, drops the stored group key or shortens the
+        chain's life; RV(downgrades) lists what was given up. Identical content is never rewritten, whatever the policy.
     type: str
     choices: [never, if_newer, always]
     default: never
@@ -156,6 +160,21 @@ owner:
   description: Whether the configuration carries the group key.
   returned: success of O(src) or O(config_xml)
   type: bool
+downgrades:
+  description:
+    - What replacing the stored configuration gave up (or, in check mode, would give up), in this order
+      V(group_root) (another group root certificate), V(issuer) (the GMC issued by another holder),
+      V(roles) (a stored role missing), V(expiry) (the chain expires earlier), V(group_key) (the stored
+      group key dropped). Only O(overwrite=always) gives anything up; empty otherwise.
+  returned: success of O(src) or O(config_xml)
+  type: list
+  elements: str
+  sample: [roles, group_key]
+group_key_kept:
+  description:
+    - Whether the document had no group key and the stored one was kept, as O(overwrite=if_newer) does for a renewal.
+  returned: success of O(src) or O(config_xml)
+  type: bool
 configs:
   description:
     - One result per element of O(configs), in the same order, also when the task fails.
@@ -196,6 +215,13 @@ configs:
       type: str
     owner:
       description: Whether the configuration carries the group key.
+      type: bool
+    downgrades:
+      description: What replacing the stored configuration gave up, like RV(downgrades).
+      type: list
+      elements: str
+    group_key_kept:
+      description: Whether the stored group key was kept, like RV(group_key_kept).
       type: bool
 hresult:
   description: The Windows HRESULT of a failure of O(src) or O(config_xml), or of opening the store.

@@ -474,7 +474,6 @@ def _decide_group_import(store, sealed, cache, overwrite):
         group_friendly_name=existing.group_friendly_name if existing else peername.parse(group_name).classifier,
         imported_digest=sealed.digest,
     )
-    after = membership_summary(new_record)
 
     if existing is None:
         changed_fields = ["membership"]
@@ -498,16 +497,25 @@ def _decide_group_import(store, sealed, cache, overwrite):
             "a different configuration of identity %s in group %s is already present (differs in: %s); "
             "set overwrite to if_newer or always to replace it" % (identity_name, group_name, ", ".join(changed_fields)),
         )
+    stored = [certs.certificate_from_der(der) for der in existing.chain] if existing is not None else []
+    downgrades = _downgrades(existing, stored, chain, new_record) if existing is not None else []
+    group_key_kept = False
     if existing is not None and overwrite == "if_newer":
-        stored_start = certs.not_before_of(certs.certificate_from_der(existing.chain[-1]))
-        if not chain.not_before > stored_start:
+        refusals = _renewal_refusals(stored, chain, downgrades)
+        if refusals:
             raise PeerError(
                 "PEER_E_ALREADY_EXISTS",
-                "the document's GMC (valid from %s) is not newer than the stored one (valid from %s)"
-                % (_iso(chain.not_before), _iso(stored_start)),
+                "overwrite=if_newer keeps the stored configuration of identity %s in group %s: %s; "
+                "set overwrite to always to replace it" % (identity_name, group_name, "; ".join(refusals)),
             )
+        if "group_key" in downgrades:
+            # A renewal exported without the group key must not take it from the owner.
+            new_record = new_record._replace(group_key=existing.group_key)
+            changed_fields = _config_from_record(existing).diff_fields(_config_from_record(new_record))
+            downgrades, group_key_kept = [], True
+    after = membership_summary(new_record)
 
-    result.update(_import_result(after, changed_fields))
+    result.update(_import_result(after, changed_fields, downgrades, group_key_kept))
 
     def apply():
         with store.transaction():
@@ -516,13 +524,72 @@ def _decide_group_import(store, sealed, cache, overwrite):
     return Plan(True, before, after, result, apply)
 
 
-def _import_result(summary, changed_fields):
+def _import_result(summary, changed_fields, downgrades=(), group_key_kept=False):
     return {
         "changed_fields": changed_fields,
         "chain_fingerprints": summary["chain_fingerprints"],
         "not_after": summary["not_after"],
         "owner": summary["owner"],
+        "downgrades": list(downgrades),
+        "group_key_kept": group_key_kept,
     }
+
+
+def _chain_end(chain):
+    """When a chain stops verifying: the earliest not_after of its certificates."""
+    return min(certs.not_after_of(cert) for cert in chain)
+
+
+def _issuer_of(chain):
+    """The leaf's issuer as a holder: its peer name and public key (a renewed issuer certificate keeps both)."""
+    parent = chain[-2]
+    return certs.peer_name_of(parent), peername.authority_for_key(parent.public_key())
+
+
+def _downgrades(existing, stored, chain, new_record):
+    """What replacing ``existing`` (its chain parsed: ``stored``) with ``new_record`` (``chain`` verified) would give up.
+
+    Codes, in this order: ``group_root`` (another GRC), ``issuer`` (the leaf issued by
+    another holder), ``roles`` (a stored role missing), ``expiry`` (the chain stops
+    verifying earlier), ``group_key`` (the stored group key dropped).
+    """
+    lost = []
+    if certs.fingerprint(stored[0]) != chain.fingerprints[0]:
+        lost.append("group_root")
+    if _issuer_of(stored) != _issuer_of(chain.certs):
+        lost.append("issuer")
+    if not set(certs.roles_of(stored[-1])) <= set(chain.roles):
+        lost.append("roles")
+    if _chain_end(chain.certs) < _chain_end(stored):
+        lost.append("expiry")
+    if existing.group_key is not None and new_record.group_key is None:
+        lost.append("group_key")
+    return lost
+
+
+def _renewal_refusals(stored, chain, downgrades):
+    """Why ``chain`` is not a renewal of the ``stored`` one, one text per reason (empty when it is).
+
+    A renewal starts later and gives up nothing; only the group key may be missing,
+    and then the stored one is kept.
+    """
+    stored_start = certs.not_before_of(stored[-1])
+    reasons = []
+    if not chain.not_before > stored_start:
+        reasons.append(
+            "not newer: the document's GMC (valid from %s) is not newer than the stored one (valid from %s)"
+            % (_iso(chain.not_before), _iso(stored_start))
+        )
+    if "group_root" in downgrades:
+        reasons.append("group_root: the chain has another group root certificate")
+    if "issuer" in downgrades:
+        reasons.append("issuer: the GMC was issued by %s, the stored one by %s" % (_issuer_of(chain.certs)[0], _issuer_of(stored)[0]))
+    if "roles" in downgrades:
+        missing = sorted(set(certs.roles_of(stored[-1])) - set(chain.roles))
+        reasons.append("roles: the GMC lacks %s of the stored one" % ", ".join(missing))
+    if "expiry" in downgrades:
+        reasons.append("expiry: the chain stops verifying at %s, the stored one at %s" % (_iso(_chain_end(chain.certs)), _iso(_chain_end(stored))))
+    return reasons
 
 
 # --- identity export / import -----------------------------------------------

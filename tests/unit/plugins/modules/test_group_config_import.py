@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -144,6 +145,21 @@ def test_each_document_has_its_own_overwrite_policy(capsys, store_path, keys, ba
     result = run_module(capsys, dict(store_path=store_path, password=PASSWORD, overwrite="never", configs=configs))
     assert result["configs"][0]["hresult"]["name"] == "PEER_E_ALREADY_EXISTS"
     assert result["configs"][1]["changed"] is True and "scope" in result["configs"][1]["changed_fields"]
+
+
+def test_if_newer_names_its_reasons_and_always_reports_what_it_gave_up(capsys, store_path, keys):
+    seal_key = KeyCache(PASSWORD).new_key()
+    yesterday = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    owned = documents.render_group_config(group_config(keys[0], keys[1], now=yesterday, group_key_included=True), seal_key).decode()
+    run_module(capsys, dict(store_path=store_path, password=PASSWORD, configs=[dict(config_xml=owned)]))
+    # Newer, but under a root made anew and without the group key.
+    remade = documents.render_group_config(group_config(keys[0], keys[1]), seal_key).decode()
+    configs = [dict(config_xml=remade, overwrite="if_newer"), dict(config_xml=remade, overwrite="always")]
+    result = run_module(capsys, dict(store_path=store_path, password=PASSWORD, configs=configs))
+    refused, replaced = result["configs"]
+    assert refused["hresult"]["name"] == "PEER_E_ALREADY_EXISTS" and "group_root: " in refused["msg"]
+    assert replaced["changed"] is True and replaced["downgrades"] == ["group_root", "group_key"]
+    assert replaced["group_key_kept"] is False and replaced["owner"] is False
 
 
 def test_a_document_without_any_password_is_an_argument_error(capsys, store_path, batch):
