@@ -154,6 +154,32 @@ def test_overwrite_policies(target, keys, cache, seal_key):
     assert replaced.changed and "scope" in replaced.result["changed_fields"]
 
 
+def test_if_newer_takes_the_group_modules_renewal_and_keeps_the_group_key(tmp_path, monkeypatch):
+    """The owner's renewal by ``group``, exported without the key, replaces the target's copy under if_newer."""
+    with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
+        hour_ago = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=1)
+        with monkeypatch.context() as clock:
+            clock.setattr(certs, "_now", lambda: hour_ago)
+            owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+            group = operations.plan_group_present(source, owner, "crew").apply()["group_peer_name"]
+        target.add_identity(source.get_identity(owner))
+        cache = KeyCache(PASSWORD)
+
+        def export(include_group_key):
+            request = operations.ExportRequest(owner, group, include_group_key=include_group_key)
+            return operations.plan_group_config_export(source, [request], cache).apply()["configs"][0]["config_xml"].encode()
+
+        operations.plan_group_config_import(target, export(True), cache).apply()
+        operations.plan_group_present(source, owner, "crew", force_renew=True).apply()
+        plan = operations.plan_group_config_import(target, export(False), cache, overwrite="if_newer")
+        assert plan.changed and plan.result["changed_fields"] == ["chain"]
+        assert plan.result["group_key_kept"] and plan.result["downgrades"] == [] and plan.result["owner"]
+        plan.apply()
+        stored = target.get_membership(owner, group)
+        assert stored.chain == source.get_membership(owner, group).chain
+        assert stored.group_key == source.get_membership(owner, group).group_key
+
+
 def _assert_refused(store_path, store, data, name, password=PASSWORD):
     before = _store_files(store_path)
     with pytest.raises(PeerError) as error:
