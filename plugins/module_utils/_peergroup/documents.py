@@ -41,7 +41,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 MAX_DOCUMENT_SIZE = 1024 * 1024
 DOCUMENT_VERSION = "1.0"
@@ -100,11 +100,6 @@ def _invalid(message: str) -> PeerError:
     return PeerError("E_INVALIDARG", message)
 
 
-def _shown(text: str) -> str:
-    """Quote document text for a message, cut short: a hostile value may be huge."""
-    return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
 def _label(tag: str) -> str:
     prefix = "{%s}" % PN_NS
     return "pn:" + tag[len(prefix):] if tag.startswith(prefix) else tag
@@ -144,7 +139,7 @@ def parse_xml(data: bytes, root_tag: str):
     if declaration:
         encoding = _DECLARED_ENCODING.search(declaration.group(0))
         if encoding and encoding.group(1).lower() != "utf-8":
-            raise _invalid("the XML declaration names encoding %s; only UTF-8 is accepted" % _shown(encoding.group(1)))
+            raise _invalid("the XML declaration names encoding %s; only UTF-8 is accepted" % shown(encoding.group(1)))
     if _MARKUP_DECLARATION.search(body):
         raise _invalid("DOCTYPE and ENTITY declarations are not allowed")
 
@@ -160,7 +155,7 @@ def parse_xml(data: bytes, root_tag: str):
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise _invalid("the document is not well-formed XML: %s" % exc) from None
+        raise _invalid("the document is not well-formed XML: %s" % shown(exc)) from None
     docinfo = root.getroottree().docinfo
     # Second line of defence behind the byte scan above.
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
@@ -175,14 +170,14 @@ def parse_xml(data: bytes, root_tag: str):
             raise _invalid("entity references are not allowed")
 
     if root.tag != root_tag:
-        raise _invalid("expected a %s document, found %s" % (root_tag, _shown(str(root.tag))))
+        raise _invalid("expected a %s document, found %s" % (root_tag, shown(str(root.tag))))
     version = root.get("VERSION")
     if version is None:
         raise _invalid("%s has no VERSION attribute" % root_tag)
     if version != DOCUMENT_VERSION:
         raise PeerError(
             "PEER_E_UNSUPPORTED_VERSION",
-            "%s VERSION %s is not supported (only %s)" % (root_tag, _shown(version), DOCUMENT_VERSION),
+            "%s VERSION %s is not supported (only %s)" % (root_tag, shown(version), DOCUMENT_VERSION),
         )
     _check_attributes(root, {"VERSION": None})
     return root
@@ -197,14 +192,14 @@ def _check_attributes(element, expected: dict) -> None:
     name = _label(element.tag)
     for attribute in element.attrib:
         if attribute not in expected:
-            raise _invalid("%s has an unexpected attribute %s" % (name, _shown(str(attribute))))
+            raise _invalid("%s has an unexpected attribute %s" % (name, shown(str(attribute))))
     for attribute, value in expected.items():
         found = element.get(attribute)
         shown_attribute = "dt:dt" if attribute == _DT_ATTR else attribute
         if found is None:
             raise _invalid("%s lacks the attribute %s" % (name, shown_attribute))
         if value is not None and found != value:
-            raise _invalid("%s attribute %s must be %s, not %s" % (name, shown_attribute, _shown(value), _shown(found)))
+            raise _invalid("%s attribute %s must be %s, not %s" % (name, shown_attribute, shown(value), shown(found)))
 
 
 def _children(element, expected: tuple) -> list:
@@ -216,7 +211,7 @@ def _children(element, expected: tuple) -> list:
     tags = [child.tag for child in children]
     for index, tag in enumerate(tags):
         if tag not in expected:
-            raise _invalid("%s holds an unexpected element %s" % (name, _shown(_label(str(tag)))))
+            raise _invalid("%s holds an unexpected element %s" % (name, shown(_label(str(tag)))))
         if tag in tags[:index]:
             raise _invalid("%s holds %s more than once" % (name, _label(tag)))
         if tag != expected[index]:
@@ -262,7 +257,7 @@ def _base64(element, attributes: dict | None = None) -> bytes:
 
 def _decimal(text: str, what: str) -> int:
     if not _DECIMAL.fullmatch(text):
-        raise _invalid("%s must be a decimal integer, not %s" % (what, _shown(text)))
+        raise _invalid("%s must be a decimal integer, not %s" % (what, shown(text)))
     return int(text)
 
 
@@ -294,7 +289,7 @@ def read_scope(text: str) -> str:
     """Canonical scope ("global", "site-local", "link-local") of either spelling, any case."""
     scope = _SCOPE_SPELLINGS.get(text.lower())
     if scope is None:
-        raise _invalid("SCOPE %s is not one of GLOBAL, SITELOCAL, LINKLOCAL" % _shown(text))
+        raise _invalid("SCOPE %s is not one of GLOBAL, SITELOCAL, LINKLOCAL" % shown(text))
     return scope
 
 

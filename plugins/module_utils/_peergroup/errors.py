@@ -34,6 +34,15 @@ HRESULTS = {
     "PEER_E_UNSUPPORTED_VERSION": 0x80632090,
 }
 
+# The most characters of an outside value a message quotes (docs/format.md, "Error codes").
+SHOWN_CHARACTERS = 40
+
+
+def shown(value) -> str:
+    """Quote an outside value for a message, cut to ``SHOWN_CHARACTERS``: a hostile value may be huge."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "...")
+
 
 class PeerError(Exception):
     """A failure with a Windows-compatible HRESULT.
@@ -44,7 +53,7 @@ class PeerError(Exception):
 
     def __init__(self, name: str, message: str) -> None:
         if name not in HRESULTS:
-            raise ValueError("unknown HRESULT name %r" % name)
+            raise ValueError("unknown HRESULT name %s" % shown(name))
         super().__init__(message)
         self.name = name
         self.message = message

@@ -32,7 +32,7 @@ except ImportError:  # deps.missing_requirements() reports it before any use
     HKDF = None
     Scrypt = None
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 SALT_SIZE = 16
 NONCE_SIZE = 12
@@ -70,7 +70,7 @@ KDF_CEILING = KdfCeiling(memory=64 * 1024 * 1024, p=4)
 def check_kdf(params: KdfParams) -> KdfParams:
     """Return ``params`` if they lie between the floor and the ceiling, else raise ``E_INVALIDARG``."""
     if params.name != "scrypt":
-        raise PeerError("E_INVALIDARG", "unsupported key derivation function %r (only scrypt)" % (params.name,))
+        raise PeerError("E_INVALIDARG", "unsupported key derivation function %s (only scrypt)" % shown(params.name))
     for field in ("n", "r", "p"):
         value = getattr(params, field)
         # bool is an int subclass; True must not pass for 1.

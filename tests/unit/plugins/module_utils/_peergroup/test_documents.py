@@ -445,6 +445,43 @@ def test_bad_peer_names(fleet, name, expected):
     assert "IDENTITYPEERNAME" in error.message
 
 
+HUGE = "x" * 200000
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d, f: _replace(d, b'name="scrypt"', b'name="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, b'n="32768"', b'n="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, f.identity_name.encode(), HUGE.encode()),
+        lambda d, f: _replace(d, f.identity_name.encode(), b"A" * 200000 + b".alice"),
+        lambda d, f: _replace(d, b"<SCOPE>GLOBAL<", b"<SCOPE>%s<" % HUGE.encode()),
+        lambda d, f: _replace(d, b'VERSION="1.0"', b'VERSION="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, b'<SCOPE>', b'<SCOPE %s="1">' % HUGE.encode()),
+        lambda d, f: _replace(d, b"<SCOPE>", b"<%s/><SCOPE>" % HUGE.encode()),
+        lambda d, f: _replace(d, b"<SCOPE>", b"<%s></y><SCOPE>" % HUGE.encode()),
+        lambda d, f: _replace(d, b"PEERGROUPCONFIG", b"P" + HUGE.encode(), 2),
+        lambda d, f: _replace(d, b'encoding="UTF-8"', b'encoding="%s"' % HUGE.encode()),
+    ],
+    ids=["kdf-name", "kdf-n", "peer-name", "authority", "scope", "version", "attribute", "element", "xml-syntax", "root", "encoding"],
+)
+def test_messages_cut_every_quoted_value(fleet, edit):
+    error = _error(documents.parse_group_config, edit(fleet.member_xml, fleet))
+    assert len(error.message) < 300, error.message[:300]
+
+
+def test_core_messages_cut_quoted_values():
+    for call, args in (
+        (peername.parse, (HUGE,)),
+        (peername.parse, ("A" * 200000 + ".alice",)),
+        (seal.check_kdf, (seal.KdfParams(HUGE, 2**15, 8, 1),)),
+    ):
+        assert len(_error(call, *args).message) < 300
+    with pytest.raises(ValueError) as info:
+        PeerError(HUGE, "unknown name")
+    assert len(str(info.value)) < 300
+
+
 def test_bad_gmc_content(fleet):
     data = _replace(fleet.member_xml, _element(fleet.member_xml, b"GMC"), base64.b64encode(b"not a PKCS#7"))
     assert _error(documents.parse_group_config, data).name == "E_INVALIDARG"
