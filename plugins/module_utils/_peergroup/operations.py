@@ -372,6 +372,7 @@ def plan_group_config_export(store, requests, cache):
     The result's ``configs`` list has, per request, its metadata, ``changed`` and
     ``config_xml`` (sealed, safe to return) once known.
     """
+    cache.check_sealing()
     items = []
     for request in requests:
         str(peername.parse(request.identity))
@@ -529,6 +530,7 @@ def _import_result(summary, changed_fields):
 
 
 def plan_identity_export(store, peer_name, cache, existing=None):
+    cache.check_sealing()
     identity = _require_identity(store, peer_name)
     summary = identity.public_fields()
     if existing is not None:

@@ -113,9 +113,16 @@ class SealKey(object):
 
 
 def password_bytes(password: str) -> bytes:
-    """The password as UTF-8 (no normalisation); ``E_INVALIDARG`` if it is not text."""
+    """The password as UTF-8 (no normalisation); ``E_INVALIDARG`` if it is not text or holds U+0000.
+
+    Every password entering the seal passes here before any derivation.  U+0000 is refused
+    because C callers (Windows' PCWSTR, OpenSSL) end a password there: no other tool could
+    type it.
+    """
     if not isinstance(password, str):
         raise PeerError("E_INVALIDARG", "a password (text) is required")
+    if "\x00" in password:
+        raise PeerError("E_INVALIDARG", "the password contains U+0000 (NUL), which no password may hold")
     try:
         return password.encode("utf-8")
     except UnicodeEncodeError:
@@ -161,7 +168,16 @@ class KeyCache(object):
             self._keys[cache_key] = key
         return key
 
+    def check_sealing(self) -> None:
+        """``PEER_E_PASSWORD_DOES_NOT_MEET_POLICY`` for a password too weak to seal with (empty).
+
+        Exports call it before any work, so check mode refuses what a real run would.
+        """
+        if not self.password:
+            raise PeerError("PEER_E_PASSWORD_DOES_NOT_MEET_POLICY", "an empty password cannot seal a document; use a long random one")
+
     def new_key(self, params: KdfParams = DEFAULT_KDF) -> SealKey:
+        self.check_sealing()
         return self.derive(params, os.urandom(SALT_SIZE))
 
 
