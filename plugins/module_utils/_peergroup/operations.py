@@ -549,7 +549,7 @@ def plan_identity_export(store, peer_name, cache, existing=None):
     def apply():
         key = certs.private_key_from_der(identity.private_key)
         cert = certs.certificate_from_der(identity.certificate)
-        document = documents.render_identity_export(identity.peer_name, key, cert, cache.password, cache.new_key())
+        document = documents.render_identity_export(identity.peer_name, key, cert, cache.new_key())
         return {"identity_xml": document.decode("utf-8")}
 
     before = summary if existing is not None else {}

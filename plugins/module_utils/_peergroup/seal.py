@@ -6,8 +6,10 @@
 
 One scrypt run per ``(password, KDF parameters, salt)`` yields a 16-byte
 key-check value (KCV, stored in the document, so a wrong password is told
-apart from tampering) and an AES-256-GCM key (seals the payload and
-authenticates every other field as associated data).  docs/format.md,
+apart from tampering), an AES-256-GCM key (seals the payload and
+authenticates every other field as associated data) and the password of the
+PKCS#12 in an identity export (so no part of a document is cheaper to
+guess against than scrypt).  docs/format.md,
 "The seal", is the byte-level description.
 
 PRIVATE to the collection: no compatibility promise outside it.
@@ -42,6 +44,8 @@ AEAD_KEY_SIZE = 32
 SCRYPT_OUTPUT_SIZE = 32
 INFO_KCV = b"peernet kcv v1"
 INFO_AEAD = b"peernet aead v1"
+INFO_PKCS12 = b"peernet pkcs12 v1"
+PKCS12_SECRET_SIZE = 32
 
 
 class KdfParams(NamedTuple):
@@ -96,20 +100,25 @@ def check_kdf(params: KdfParams) -> KdfParams:
 class SealKey(object):
     """Keys derived from one password, KDF parameters and salt.
 
-    Holds the public KCV and an AES-GCM object; the key bytes themselves are
-    not kept as an attribute and never shown by ``repr``.
+    Holds the public KCV, an AES-GCM object and the derived PKCS#12 password;
+    ``repr`` shows neither of the latter.
     """
 
-    __slots__ = ("params", "salt", "kcv", "_aead")
+    __slots__ = ("params", "salt", "kcv", "_aead", "_pkcs12_password")
 
-    def __init__(self, params: KdfParams, salt: bytes, kcv: bytes, aead) -> None:
+    def __init__(self, params: KdfParams, salt: bytes, kcv: bytes, aead, pkcs12_password: bytes) -> None:
         self.params = params
         self.salt = salt
         self.kcv = kcv
         self._aead = aead
+        self._pkcs12_password = pkcs12_password
 
     def __repr__(self) -> str:
         return "SealKey(params=%r, salt=%s)" % (tuple(self.params), self.salt.hex())
+
+    def pkcs12_password(self) -> bytes:
+        """The password of the PKCS#12 in an identity export: 64 lower-case hex digits, ASCII."""
+        return self._pkcs12_password
 
 
 def password_bytes(password: str) -> bytes:
@@ -130,7 +139,7 @@ def password_bytes(password: str) -> bytes:
 
 
 def derive(password: str, params: KdfParams, salt: bytes) -> SealKey:
-    """Run the KDF: scrypt, then HKDF-SHA256 into the KCV and the AES-256-GCM key."""
+    """Run the KDF: scrypt, then HKDF-SHA256 into the KCV, the AES-256-GCM key and the PKCS#12 password."""
     check_kdf(params)
     if not isinstance(salt, bytes) or len(salt) != SALT_SIZE:
         raise PeerError("E_INVALIDARG", "the salt must be %d bytes" % SALT_SIZE)
@@ -138,7 +147,8 @@ def derive(password: str, params: KdfParams, salt: bytes) -> SealKey:
     master = Scrypt(salt=salt, length=SCRYPT_OUTPUT_SIZE, n=params.n, r=params.r, p=params.p).derive(secret)
     kcv = HKDF(algorithm=hashes.SHA256(), length=KCV_SIZE, salt=None, info=INFO_KCV).derive(master)
     aead_key = HKDF(algorithm=hashes.SHA256(), length=AEAD_KEY_SIZE, salt=None, info=INFO_AEAD).derive(master)
-    return SealKey(params, salt, kcv, AESGCM(aead_key))
+    pkcs12_secret = HKDF(algorithm=hashes.SHA256(), length=PKCS12_SECRET_SIZE, salt=None, info=INFO_PKCS12).derive(master)
+    return SealKey(params, salt, kcv, AESGCM(aead_key), pkcs12_secret.hex().encode("ascii"))
 
 
 class KeyCache(object):
