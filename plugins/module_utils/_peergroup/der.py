@@ -6,8 +6,9 @@
 
 cryptography builds and parses the certificates; the values of the P2P
 extensions (octet strings, sequences, otherName, UniversalString) and the
-PKCS#12 of an identity export (pfx.py) are encoded here.  Decoding is strict: definite, minimal lengths and no trailing
-bytes, so one value has exactly one encoding.
+PKCS#12 of an identity export (pfx.py) are encoded here.  Decoding is
+strict: definite, minimal lengths and no trailing bytes, so one value has
+exactly one encoding.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """

@@ -8,9 +8,9 @@ One scrypt run per ``(password, KDF parameters, salt)`` yields a 16-byte
 key-check value (KCV, stored in the document, so a wrong password is told
 apart from tampering), an AES-256-GCM key (seals the payload and
 authenticates every other field as associated data) and the password of the
-PKCS#12 in an identity export (so no part of a document is cheaper to
-guess against than scrypt).  docs/format.md,
-"The seal", is the byte-level description.
+PKCS#12 in an identity export (so no part of a document is cheaper to guess
+against than scrypt).  docs/format.md, "The seal", is the byte-level
+description.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """
