@@ -451,10 +451,10 @@ class World(object):
         world.owner_doc = documents.render_group_config(world.owner_config, world.seal_key)
         world.member_doc = documents.render_group_config(world.member_config, world.seal_key)
         world.owner_identity_doc = documents.render_identity_export(
-            world.owner.name, world.owner.key, world.owner.cert, world.password, world.seal_key
+            world.owner.name, world.owner.key, world.owner.cert, world.seal_key
         )
         world.stranger_identity_doc = documents.render_identity_export(
-            world.stranger.name, world.stranger.key, world.stranger.cert, world.password, world.seal_key
+            world.stranger.name, world.stranger.key, world.stranger.cert, world.seal_key
         )
         world.build_seconds = time.perf_counter() - started
         world.template = os.path.join(world.root, "template")

@@ -34,6 +34,7 @@ import sys
 import pytest
 
 import reliability_kit as kit
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 
 PLAYBOOK = os.path.join(kit.HERE, "playbooks", "secrets.yml")
@@ -151,6 +152,9 @@ def test_playbook_at_vvvv_leaks_no_secret(tmp_path):
 
     secret_needles = [("password", password.encode()), ("vault password", vault_password.encode())]
     secret_needles += [("PEM marker %s" % marker.decode(), marker) for marker in PEM_MARKERS]
+    # The password of DATA opens the identity's key as well as the export password does.
+    identity_export = (work / "exports" / "owner.identity.xml").read_bytes()
+    secret_needles.append(("PKCS#12 password", documents.identity_pkcs12_password(identity_export, password).encode()))
     keys = list(dict.fromkeys(private_keys(work / "source") + private_keys(work / "target")))
     assert len(keys) == 2  # the owner's key and the group key, on both stores
     key_needle_list = [("private key %d" % index, needle) for index, der in enumerate(keys) for needle in key_needles(der)]

@@ -2,12 +2,13 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The little DER the Microsoft P2P certificate extensions need.
+"""The little DER the Microsoft P2P certificate extensions and our PKCS#12 need.
 
-cryptography builds and parses the certificates; only the values of the
-P2P extensions (octet strings, sequences, otherName, UniversalString) are
-encoded here.  Decoding is strict: definite, minimal lengths and no trailing
-bytes, so one value has exactly one encoding.
+cryptography builds and parses the certificates; the values of the P2P
+extensions (octet strings, sequences, otherName, UniversalString) and the
+PKCS#12 of an identity export (pfx.py) are encoded here.  Decoding is
+strict: definite, minimal lengths and no trailing bytes, so one value has
+exactly one encoding.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """
@@ -16,10 +17,14 @@ from __future__ import annotations
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
+INTEGER = 0x02
 OCTET_STRING = 0x04
+NULL = 0x05
 OBJECT_IDENTIFIER = 0x06
 UNIVERSAL_STRING = 0x1C
+BMP_STRING = 0x1E
 SEQUENCE = 0x30
+SET = 0x31
 CONTEXT_0 = 0xA0
 
 
@@ -38,8 +43,32 @@ def sequence(*items: bytes) -> bytes:
     return encode(SEQUENCE, b"".join(items))
 
 
+def set_of(*items: bytes) -> bytes:
+    """A SET OF: DER sorts the encoded elements."""
+    return encode(SET, b"".join(sorted(items)))
+
+
 def octet_string(data: bytes) -> bytes:
     return encode(OCTET_STRING, data)
+
+
+def integer(value: int) -> bytes:
+    """A non-negative INTEGER, minimal two's complement."""
+    return encode(INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def null() -> bytes:
+    return encode(NULL, b"")
+
+
+def bmp_string(text: str) -> bytes:
+    """UTF-16 big-endian, as PKCS#12 writes friendly names (characters beyond U+FFFF as surrogate pairs)."""
+    return encode(BMP_STRING, text.encode("utf-16-be"))
+
+
+def explicit(item: bytes) -> bytes:
+    """``[0] EXPLICIT`` around one encoded value."""
+    return encode(CONTEXT_0, item)
 
 
 def universal_string(text: str) -> bytes:

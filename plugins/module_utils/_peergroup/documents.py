@@ -29,19 +29,11 @@ try:
 except ImportError:  # deps.missing_requirements() reports it before any use
     etree = None
 
-try:
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-except ImportError:  # deps.missing_requirements() reports it before any use
-    hashes = None
-    serialization = None
-    pkcs12 = None
-
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 MAX_DOCUMENT_SIZE = 1024 * 1024
 DOCUMENT_VERSION = "1.0"
@@ -49,10 +41,6 @@ DT_NS = "urn:schemas-microsoft-com:datatypes"
 PN_NS = "urn:peernet:peergroup:1"
 # MS-PPSEC 2.2.3.1 allows 254 bytes of UTF-16 with the NUL: the tighter of the two documented limits.
 MAX_CLOUD_NAME = 126
-# PBKDF2-HMAC-SHA256 rounds of the PKCS#12 in PEERIDENTITYEXPORT (OWASP 2023 figure; about 0.15 s).
-PKCS12_KDF_ROUNDS = 600000
-# The most a PKCS#12 may demand per derivation on read: an import stays under about 2 s.
-MAX_PKCS12_ITERATIONS = 2000000
 
 GROUP_CONFIG_TAG = "PEERGROUPCONFIG"
 IDENTITY_EXPORT_TAG = "PEERIDENTITYEXPORT"
@@ -100,11 +88,6 @@ def _invalid(message: str) -> PeerError:
     return PeerError("E_INVALIDARG", message)
 
 
-def _shown(text: str) -> str:
-    """Quote document text for a message, cut short: a hostile value may be huge."""
-    return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
 def _label(tag: str) -> str:
     prefix = "{%s}" % PN_NS
     return "pn:" + tag[len(prefix):] if tag.startswith(prefix) else tag
@@ -144,7 +127,7 @@ def parse_xml(data: bytes, root_tag: str):
     if declaration:
         encoding = _DECLARED_ENCODING.search(declaration.group(0))
         if encoding and encoding.group(1).lower() != "utf-8":
-            raise _invalid("the XML declaration names encoding %s; only UTF-8 is accepted" % _shown(encoding.group(1)))
+            raise _invalid("the XML declaration names encoding %s; only UTF-8 is accepted" % shown(encoding.group(1)))
     if _MARKUP_DECLARATION.search(body):
         raise _invalid("DOCTYPE and ENTITY declarations are not allowed")
 
@@ -160,7 +143,7 @@ def parse_xml(data: bytes, root_tag: str):
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise _invalid("the document is not well-formed XML: %s" % exc) from None
+        raise _invalid("the document is not well-formed XML: %s" % shown(exc)) from None
     docinfo = root.getroottree().docinfo
     # Second line of defence behind the byte scan above.
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
@@ -175,14 +158,14 @@ def parse_xml(data: bytes, root_tag: str):
             raise _invalid("entity references are not allowed")
 
     if root.tag != root_tag:
-        raise _invalid("expected a %s document, found %s" % (root_tag, _shown(str(root.tag))))
+        raise _invalid("expected a %s document, found %s" % (root_tag, shown(str(root.tag))))
     version = root.get("VERSION")
     if version is None:
         raise _invalid("%s has no VERSION attribute" % root_tag)
     if version != DOCUMENT_VERSION:
         raise PeerError(
             "PEER_E_UNSUPPORTED_VERSION",
-            "%s VERSION %s is not supported (only %s)" % (root_tag, _shown(version), DOCUMENT_VERSION),
+            "%s VERSION %s is not supported (only %s)" % (root_tag, shown(version), DOCUMENT_VERSION),
         )
     _check_attributes(root, {"VERSION": None})
     return root
@@ -197,14 +180,14 @@ def _check_attributes(element, expected: dict) -> None:
     name = _label(element.tag)
     for attribute in element.attrib:
         if attribute not in expected:
-            raise _invalid("%s has an unexpected attribute %s" % (name, _shown(str(attribute))))
+            raise _invalid("%s has an unexpected attribute %s" % (name, shown(str(attribute))))
     for attribute, value in expected.items():
         found = element.get(attribute)
         shown_attribute = "dt:dt" if attribute == _DT_ATTR else attribute
         if found is None:
             raise _invalid("%s lacks the attribute %s" % (name, shown_attribute))
         if value is not None and found != value:
-            raise _invalid("%s attribute %s must be %s, not %s" % (name, shown_attribute, _shown(value), _shown(found)))
+            raise _invalid("%s attribute %s must be %s, not %s" % (name, shown_attribute, shown(value), shown(found)))
 
 
 def _children(element, expected: tuple) -> list:
@@ -216,7 +199,7 @@ def _children(element, expected: tuple) -> list:
     tags = [child.tag for child in children]
     for index, tag in enumerate(tags):
         if tag not in expected:
-            raise _invalid("%s holds an unexpected element %s" % (name, _shown(_label(str(tag)))))
+            raise _invalid("%s holds an unexpected element %s" % (name, shown(_label(str(tag)))))
         if tag in tags[:index]:
             raise _invalid("%s holds %s more than once" % (name, _label(tag)))
         if tag != expected[index]:
@@ -262,7 +245,7 @@ def _base64(element, attributes: dict | None = None) -> bytes:
 
 def _decimal(text: str, what: str) -> int:
     if not _DECIMAL.fullmatch(text):
-        raise _invalid("%s must be a decimal integer, not %s" % (what, _shown(text)))
+        raise _invalid("%s must be a decimal integer, not %s" % (what, shown(text)))
     return int(text)
 
 
@@ -294,7 +277,7 @@ def read_scope(text: str) -> str:
     """Canonical scope ("global", "site-local", "link-local") of either spelling, any case."""
     scope = _SCOPE_SPELLINGS.get(text.lower())
     if scope is None:
-        raise _invalid("SCOPE %s is not one of GLOBAL, SITELOCAL, LINKLOCAL" % _shown(text))
+        raise _invalid("SCOPE %s is not one of GLOBAL, SITELOCAL, LINKLOCAL" % shown(text))
     return scope
 
 
@@ -575,19 +558,25 @@ class IdentityExport(object):
         The seal is checked first, so a wrong password is ``ERROR_INVALID_PASSWORD``
         and an altered document ``E_INVALIDARG`` before the PKCS#12 is touched.
         """
-        aad = _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce)
-        seal.open_seal(cache.derive(self.kdf, self.salt), self.kcv, aad, self.nonce, self.ciphertext)
-        password = seal.password_bytes(cache.password)
-        pfx.check_work(self.data, password, MAX_PKCS12_ITERATIONS)
+        seal_key = self.open_seal(cache)
         try:
-            private_key, certificate, _others = pkcs12.load_key_and_certificates(self.data, password)
-        except certs.UNREADABLE:
-            raise _invalid("DATA is not a PKCS#12 file this password opens") from None
-        if private_key is None or certificate is None:
-            raise _invalid("DATA lacks the identity's private key or certificate")
-        certs.readable(certificate)
+            key_der, certificate_der = pfx.read(self.data, seal_key.pkcs12_password())
+        except PeerError as exc:
+            raise _invalid(
+                "%s (an identity export written before DATA took the derived PKCS#12 password: export the identity again)"
+                % exc.message
+            ) from None
+        private_key = certs.private_key_from_der(key_der)
+        certificate = certs.certificate_from_der(certificate_der)
         _check_identity_key(self.peer_name, private_key, certificate)
         return self.peer_name, certs.private_key_to_der(private_key), certs.certificate_to_der(certificate)
+
+    def open_seal(self, cache: seal.KeyCache) -> seal.SealKey:
+        """Check the password and the seal; return the key they derive."""
+        seal_key = cache.derive(self.kdf, self.salt)
+        aad = _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce)
+        seal.open_seal(seal_key, self.kcv, aad, self.nonce, self.ciphertext)
+        return seal_key
 
 
 def parse_identity_export(data: bytes) -> IdentityExport:
@@ -604,22 +593,16 @@ def parse_identity_export(data: bytes) -> IdentityExport:
     return IdentityExport(peer_name, pkcs12_data, sealed, hashlib.sha256(data).hexdigest())
 
 
-def render_identity_export(peer_name: str, private_key, certificate, password: str, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
-    """Write and seal a PEERIDENTITYEXPORT: DATA is a PKCS#12 (PBES2 AES-256-CBC, HMAC-SHA256) under ``password``.
+def render_identity_export(peer_name: str, private_key, certificate, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
+    """Write and seal a PEERIDENTITYEXPORT: DATA is our PKCS#12 under ``seal_key``'s derived PKCS#12 password.
 
-    ``seal_key`` must come from the same password.  ``nonce`` is for
-    reproducible test vectors only; leave it unset.
+    ``nonce`` is for reproducible test vectors only; leave it unset.
     """
     peer_name = _secure_peer_name(peer_name, "identity peer name")
     _check_identity_key(peer_name, private_key, certificate)
-    encryption = (
-        serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(PKCS12_KDF_ROUNDS)
-        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-        .hmac_hash(hashes.SHA256())
-        .build(seal.password_bytes(password))
+    pkcs12_data = pfx.write(
+        certs.private_key_to_der(private_key), certs.certificate_to_der(certificate), peer_name, seal_key.pkcs12_password()
     )
-    pkcs12_data = pkcs12.serialize_key_and_certificates(peer_name.encode("utf-8"), private_key, certificate, None, encryption)
     kdf, salt, kcv = seal_key.params, seal_key.salt, seal_key.kcv
     nonce = nonce if nonce is not None else seal.new_nonce()
     nonce, ciphertext = seal.seal(seal_key, _identity_aad(peer_name, pkcs12_data, kdf, salt, kcv, nonce), b"", nonce)
@@ -631,6 +614,14 @@ def render_identity_export(peer_name: str, private_key, certificate, password: s
     lines += _seal_lines(kdf, salt, kcv, nonce, ciphertext)
     lines.append("</%s>" % IDENTITY_EXPORT_TAG)
     return _document(lines)
+
+
+def identity_pkcs12_password(data: bytes, password: str) -> str:
+    """The password that opens DATA of an identity export with other tools (``openssl pkcs12``).
+
+    Costs one scrypt run; a wrong password is ``ERROR_INVALID_PASSWORD``.
+    """
+    return parse_identity_export(data).open_seal(seal.KeyCache(password)).pkcs12_password().decode("ascii")
 
 
 # --- PEERIDENTITYINFO -------------------------------------------------------------------

@@ -27,12 +27,22 @@ HRESULTS = {
     "PEER_E_CIRCULAR_CHAIN_DETECTED": 0x80630706,
     "PEER_E_CERT_STORE_CORRUPTED": 0x80630801,
     "PEER_E_NOT_AUTHORIZED": 0x80632020,
+    "PEER_E_PASSWORD_DOES_NOT_MEET_POLICY": 0x80632021,
     "PEER_E_INVALID_PEER_NAME": 0x80632050,
     "PEER_E_INVALID_CLASSIFIER": 0x80632060,
     "PEER_E_INVALID_FRIENDLY_NAME": 0x80632070,
     "PEER_E_INVALID_CREDENTIAL": 0x80632082,
     "PEER_E_UNSUPPORTED_VERSION": 0x80632090,
 }
+
+# The most characters of an outside value a message quotes (docs/format.md, "Error codes").
+SHOWN_CHARACTERS = 40
+
+
+def shown(value) -> str:
+    """Quote an outside value for a message, cut to ``SHOWN_CHARACTERS``: a hostile value may be huge."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "...")
 
 
 class PeerError(Exception):
@@ -44,7 +54,7 @@ class PeerError(Exception):
 
     def __init__(self, name: str, message: str) -> None:
         if name not in HRESULTS:
-            raise ValueError("unknown HRESULT name %r" % name)
+            raise ValueError("unknown HRESULT name %s" % shown(name))
         super().__init__(message)
         self.name = name
         self.message = message

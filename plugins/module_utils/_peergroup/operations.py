@@ -372,6 +372,7 @@ def plan_group_config_export(store, requests, cache):
     The result's ``configs`` list has, per request, its metadata, ``changed`` and
     ``config_xml`` (sealed, safe to return) once known.
     """
+    cache.check_sealing()
     items = []
     for request in requests:
         str(peername.parse(request.identity))
@@ -596,6 +597,7 @@ def _renewal_refusals(stored, chain, downgrades):
 
 
 def plan_identity_export(store, peer_name, cache, existing=None):
+    cache.check_sealing()
     identity = _require_identity(store, peer_name)
     summary = identity.public_fields()
     if existing is not None:
@@ -614,7 +616,7 @@ def plan_identity_export(store, peer_name, cache, existing=None):
     def apply():
         key = certs.private_key_from_der(identity.private_key)
         cert = certs.certificate_from_der(identity.certificate)
-        document = documents.render_identity_export(identity.peer_name, key, cert, cache.password, cache.new_key())
+        document = documents.render_identity_export(identity.peer_name, key, cert, cache.new_key())
         return {"identity_xml": document.decode("utf-8")}
 
     before = summary if existing is not None else {}

@@ -21,7 +21,7 @@ try:
 except ImportError:  # deps.missing_requirements() reports it before any use
     serialization = None
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 # 150 UTF-16 code units including the terminating NUL (MS-PNRP 1.3.1.1).
 MAX_CLASSIFIER_UNITS = 149
@@ -68,12 +68,12 @@ def validate_classifier(text) -> str:
 def parse(text) -> PeerName:
     """Split and validate a peer name."""
     if not isinstance(text, str) or "." not in text:
-        raise PeerError("PEER_E_INVALID_PEER_NAME", "%r is not a peer name (authority.classifier)" % (text,))
+        raise PeerError("PEER_E_INVALID_PEER_NAME", "%s is not a peer name (authority.classifier)" % shown(text))
     authority, classifier = text.split(".", 1)
     if not _AUTHORITY.match(authority):
         raise PeerError(
             "PEER_E_INVALID_PEER_NAME",
-            "the authority of %r must be 0 or 40 lower-case hex digits" % (text[:64],),
+            "the authority of %s must be 0 or 40 lower-case hex digits" % shown(text),
         )
     return PeerName(authority, validate_classifier(classifier))
 

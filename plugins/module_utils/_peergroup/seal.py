@@ -6,9 +6,11 @@
 
 One scrypt run per ``(password, KDF parameters, salt)`` yields a 16-byte
 key-check value (KCV, stored in the document, so a wrong password is told
-apart from tampering) and an AES-256-GCM key (seals the payload and
-authenticates every other field as associated data).  docs/format.md,
-"The seal", is the byte-level description.
+apart from tampering), an AES-256-GCM key (seals the payload and
+authenticates every other field as associated data) and the password of the
+PKCS#12 in an identity export (so no part of a document is cheaper to guess
+against than scrypt).  docs/format.md, "The seal", is the byte-level
+description.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """
@@ -32,7 +34,7 @@ except ImportError:  # deps.missing_requirements() reports it before any use
     HKDF = None
     Scrypt = None
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 SALT_SIZE = 16
 NONCE_SIZE = 12
@@ -42,6 +44,8 @@ AEAD_KEY_SIZE = 32
 SCRYPT_OUTPUT_SIZE = 32
 INFO_KCV = b"peernet kcv v1"
 INFO_AEAD = b"peernet aead v1"
+INFO_PKCS12 = b"peernet pkcs12 v1"
+PKCS12_SECRET_SIZE = 32
 
 
 class KdfParams(NamedTuple):
@@ -70,7 +74,7 @@ KDF_CEILING = KdfCeiling(memory=64 * 1024 * 1024, p=4)
 def check_kdf(params: KdfParams) -> KdfParams:
     """Return ``params`` if they lie between the floor and the ceiling, else raise ``E_INVALIDARG``."""
     if params.name != "scrypt":
-        raise PeerError("E_INVALIDARG", "unsupported key derivation function %r (only scrypt)" % (params.name,))
+        raise PeerError("E_INVALIDARG", "unsupported key derivation function %s (only scrypt)" % shown(params.name))
     for field in ("n", "r", "p"):
         value = getattr(params, field)
         # bool is an int subclass; True must not pass for 1.
@@ -96,26 +100,38 @@ def check_kdf(params: KdfParams) -> KdfParams:
 class SealKey(object):
     """Keys derived from one password, KDF parameters and salt.
 
-    Holds the public KCV and an AES-GCM object; the key bytes themselves are
-    not kept as an attribute and never shown by ``repr``.
+    Holds the public KCV, an AES-GCM object and the derived PKCS#12 password;
+    ``repr`` shows neither of the latter.
     """
 
-    __slots__ = ("params", "salt", "kcv", "_aead")
+    __slots__ = ("params", "salt", "kcv", "_aead", "_pkcs12_password")
 
-    def __init__(self, params: KdfParams, salt: bytes, kcv: bytes, aead) -> None:
+    def __init__(self, params: KdfParams, salt: bytes, kcv: bytes, aead, pkcs12_password: bytes) -> None:
         self.params = params
         self.salt = salt
         self.kcv = kcv
         self._aead = aead
+        self._pkcs12_password = pkcs12_password
 
     def __repr__(self) -> str:
         return "SealKey(params=%r, salt=%s)" % (tuple(self.params), self.salt.hex())
 
+    def pkcs12_password(self) -> bytes:
+        """The password of the PKCS#12 in an identity export: 64 lower-case hex digits, ASCII."""
+        return self._pkcs12_password
+
 
 def password_bytes(password: str) -> bytes:
-    """The password as UTF-8 (no normalisation); ``E_INVALIDARG`` if it is not text."""
+    """The password as UTF-8 (no normalisation); ``E_INVALIDARG`` if it is not text or holds U+0000.
+
+    Every password entering the seal passes here before any derivation.  U+0000 is refused
+    because C callers (Windows' PCWSTR, OpenSSL) end a password there: no other tool could
+    type it.
+    """
     if not isinstance(password, str):
         raise PeerError("E_INVALIDARG", "a password (text) is required")
+    if "\x00" in password:
+        raise PeerError("E_INVALIDARG", "the password contains U+0000 (NUL), which no password may hold")
     try:
         return password.encode("utf-8")
     except UnicodeEncodeError:
@@ -123,7 +139,7 @@ def password_bytes(password: str) -> bytes:
 
 
 def derive(password: str, params: KdfParams, salt: bytes) -> SealKey:
-    """Run the KDF: scrypt, then HKDF-SHA256 into the KCV and the AES-256-GCM key."""
+    """Run the KDF: scrypt, then HKDF-SHA256 into the KCV, the AES-256-GCM key and the PKCS#12 password."""
     check_kdf(params)
     if not isinstance(salt, bytes) or len(salt) != SALT_SIZE:
         raise PeerError("E_INVALIDARG", "the salt must be %d bytes" % SALT_SIZE)
@@ -131,7 +147,8 @@ def derive(password: str, params: KdfParams, salt: bytes) -> SealKey:
     master = Scrypt(salt=salt, length=SCRYPT_OUTPUT_SIZE, n=params.n, r=params.r, p=params.p).derive(secret)
     kcv = HKDF(algorithm=hashes.SHA256(), length=KCV_SIZE, salt=None, info=INFO_KCV).derive(master)
     aead_key = HKDF(algorithm=hashes.SHA256(), length=AEAD_KEY_SIZE, salt=None, info=INFO_AEAD).derive(master)
-    return SealKey(params, salt, kcv, AESGCM(aead_key))
+    pkcs12_secret = HKDF(algorithm=hashes.SHA256(), length=PKCS12_SECRET_SIZE, salt=None, info=INFO_PKCS12).derive(master)
+    return SealKey(params, salt, kcv, AESGCM(aead_key), pkcs12_secret.hex().encode("ascii"))
 
 
 class KeyCache(object):
@@ -161,7 +178,16 @@ class KeyCache(object):
             self._keys[cache_key] = key
         return key
 
+    def check_sealing(self) -> None:
+        """``PEER_E_PASSWORD_DOES_NOT_MEET_POLICY`` for a password too weak to seal with (empty).
+
+        Exports call it before any work, so check mode refuses what a real run would.
+        """
+        if not self.password:
+            raise PeerError("PEER_E_PASSWORD_DOES_NOT_MEET_POLICY", "an empty password cannot seal a document; use a long random one")
+
     def new_key(self, params: KdfParams = DEFAULT_KDF) -> SealKey:
+        self.check_sealing()
         return self.derive(params, os.urandom(SALT_SIZE))
 
 

@@ -30,7 +30,7 @@ def texts():
     seal_key = KeyCache(PASSWORD).new_key()
     record = identity_record(member)
     identity = documents.render_identity_export(
-        record.peer_name, certs.private_key_from_der(record.private_key), certs.certificate_from_der(record.certificate), PASSWORD, seal_key)
+        record.peer_name, certs.private_key_from_der(record.private_key), certs.certificate_from_der(record.certificate), seal_key)
     config = documents.render_group_config(group_config(member, farm), seal_key)
     long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=90)
     expired = documents.render_group_config(group_config(member, lab, now=long_ago), seal_key)

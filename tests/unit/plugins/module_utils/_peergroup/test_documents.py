@@ -22,7 +22,7 @@ import struct
 import subprocess
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -70,7 +70,7 @@ def fleet():
     f.seal_key = f.cache.new_key()
     f.member_xml = documents.render_group_config(f.member, f.seal_key)
     f.owner_xml = documents.render_group_config(f.owner, f.seal_key)
-    f.identity_xml = documents.render_identity_export(f.identity_name, f.identity_key, f.idc, PASSWORD, f.seal_key)
+    f.identity_xml = documents.render_identity_export(f.identity_name, f.identity_key, f.idc, f.seal_key)
     return f
 
 
@@ -445,6 +445,43 @@ def test_bad_peer_names(fleet, name, expected):
     assert "IDENTITYPEERNAME" in error.message
 
 
+HUGE = "x" * 200000
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d, f: _replace(d, b'name="scrypt"', b'name="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, b'n="32768"', b'n="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, f.identity_name.encode(), HUGE.encode()),
+        lambda d, f: _replace(d, f.identity_name.encode(), b"A" * 200000 + b".alice"),
+        lambda d, f: _replace(d, b"<SCOPE>GLOBAL<", b"<SCOPE>%s<" % HUGE.encode()),
+        lambda d, f: _replace(d, b'VERSION="1.0"', b'VERSION="%s"' % HUGE.encode()),
+        lambda d, f: _replace(d, b'<SCOPE>', b'<SCOPE %s="1">' % HUGE.encode()),
+        lambda d, f: _replace(d, b"<SCOPE>", b"<%s/><SCOPE>" % HUGE.encode()),
+        lambda d, f: _replace(d, b"<SCOPE>", b"<%s></y><SCOPE>" % HUGE.encode()),
+        lambda d, f: _replace(d, b"PEERGROUPCONFIG", b"P" + HUGE.encode(), 2),
+        lambda d, f: _replace(d, b'encoding="UTF-8"', b'encoding="%s"' % HUGE.encode()),
+    ],
+    ids=["kdf-name", "kdf-n", "peer-name", "authority", "scope", "version", "attribute", "element", "xml-syntax", "root", "encoding"],
+)
+def test_messages_cut_every_quoted_value(fleet, edit):
+    error = _error(documents.parse_group_config, edit(fleet.member_xml, fleet))
+    assert len(error.message) < 300, error.message[:300]
+
+
+def test_core_messages_cut_quoted_values():
+    for call, args in (
+        (peername.parse, (HUGE,)),
+        (peername.parse, ("A" * 200000 + ".alice",)),
+        (seal.check_kdf, (seal.KdfParams(HUGE, 2**15, 8, 1),)),
+    ):
+        assert len(_error(call, *args).message) < 300
+    with pytest.raises(ValueError) as info:
+        PeerError(HUGE, "unknown name")
+    assert len(str(info.value)) < 300
+
+
 def test_bad_gmc_content(fleet):
     data = _replace(fleet.member_xml, _element(fleet.member_xml, b"GMC"), base64.b64encode(b"not a PKCS#7"))
     assert _error(documents.parse_group_config, data).name == "E_INVALIDARG"
@@ -613,21 +650,24 @@ def test_identity_round_trip(fleet):
     assert len(base64.b64decode(_element(fleet.identity_xml, b"pn:CIPHERTEXT"))) == seal.TAG_SIZE
 
 
-def test_identity_pkcs12_uses_modern_algorithms(fleet):
+def _pkcs12_password(password: str, salt: bytes) -> bytes:
+    """docs/format.md's recipe, independent of the code under test."""
+    master = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=32768, r=8, p=1, dklen=32, maxmem=64 * 1024 * 1024)
+    return HKDF(hashes.SHA256(), 32, None, b"peernet pkcs12 v1").derive(master).hex().encode("ascii")
+
+
+def test_identity_pkcs12_needs_the_derived_password(fleet):
+    """A guess at DATA costs a scrypt run: the raw password does not open it, the derived one does."""
     pfx = base64.b64decode(_element(fleet.identity_xml, b"DATA"))
-    key, cert, others = pkcs12.load_key_and_certificates(pfx, PASSWORD.encode("utf-8"))
+    derived = _pkcs12_password(PASSWORD, fleet.seal_key.salt)
+    assert documents.identity_pkcs12_password(fleet.identity_xml, PASSWORD).encode("ascii") == derived
+    key, cert, others = pkcs12.load_key_and_certificates(pfx, derived)
     assert cert == fleet.idc and others == []
-    with pytest.raises(ValueError):
-        pkcs12.load_key_and_certificates(pfx, b"wrong")
-    openssl = shutil.which("openssl")
-    if openssl:
-        info = subprocess.run(
-            [openssl, "pkcs12", "-info", "-in", "/dev/stdin", "-noout", "-passin", "env:PEERNET_TEST_PASSWORD"],
-            input=pfx, capture_output=True, env=dict(os.environ, PEERNET_TEST_PASSWORD=PASSWORD), check=True,
-        )
-        report = info.stderr.decode()
-        assert "PBES2" in report and "AES-256-CBC" in report and "sha256" in report.lower()
-        assert "Iteration %d" % documents.PKCS12_KDF_ROUNDS in report or "iteration %d" % documents.PKCS12_KDF_ROUNDS in report
+    assert certs.private_key_to_der(key) == certs.private_key_to_der(fleet.identity_key)
+    for guess in (PASSWORD.encode("utf-8"), b"wrong"):
+        with pytest.raises(ValueError):
+            pkcs12.load_key_and_certificates(pfx, guess)
+    assert _error(documents.identity_pkcs12_password, fleet.identity_xml, PASSWORD + "!").name == "ERROR_INVALID_PASSWORD"
 
 
 def test_openssl_reads_the_identity_export(fleet, tmp_path):
@@ -636,11 +676,15 @@ def test_openssl_reads_the_identity_export(fleet, tmp_path):
         pytest.skip("openssl is not installed")
     path = tmp_path / "identity.p12"
     path.write_bytes(base64.b64decode(_element(fleet.identity_xml, b"DATA")))
-    environment = dict(os.environ, PEERNET_TEST_PASSWORD=PASSWORD)
+    derived = documents.identity_pkcs12_password(fleet.identity_xml, PASSWORD)
+    environment = dict(os.environ, PEERNET_TEST_PASSWORD=derived)
     result = subprocess.run(
-        [openssl, "pkcs12", "-in", str(path), "-passin", "env:PEERNET_TEST_PASSWORD", "-nodes"],
+        [openssl, "pkcs12", "-info", "-in", str(path), "-passin", "env:PEERNET_TEST_PASSWORD", "-nodes"],
         capture_output=True, env=environment, check=True,
     )
+    report = result.stderr.decode()
+    assert "MAC: sha256, Iteration 2048" in report
+    assert report.count("PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256") == 2
     pem = result.stdout.decode("ascii")
     assert certs.certificate_to_der(fleet.idc) == base64.b64decode(
         "".join(pem.split("-----BEGIN CERTIFICATE-----")[1].split("-----END CERTIFICATE-----")[0].split())
@@ -648,11 +692,12 @@ def test_openssl_reads_the_identity_export(fleet, tmp_path):
     key_pem = pem.split("-----BEGIN PRIVATE KEY-----")[1].split("-----END PRIVATE KEY-----")[0]
     assert base64.b64decode("".join(key_pem.split())) == certs.private_key_to_der(fleet.identity_key)
     assert fleet.identity_name in pem
-    wrong = subprocess.run(
-        [openssl, "pkcs12", "-in", str(path), "-passin", "env:PEERNET_TEST_PASSWORD", "-nodes"],
-        capture_output=True, env=dict(os.environ, PEERNET_TEST_PASSWORD="nope"), check=False,
-    )
-    assert wrong.returncode != 0
+    for guess in (PASSWORD, "nope"):
+        wrong = subprocess.run(
+            [openssl, "pkcs12", "-in", str(path), "-passin", "env:PEERNET_TEST_PASSWORD", "-nodes"],
+            capture_output=True, env=dict(os.environ, PEERNET_TEST_PASSWORD=guess), check=False,
+        )
+        assert wrong.returncode != 0
 
 
 def test_identity_wrong_password(fleet, wrong_cache):
@@ -688,15 +733,15 @@ def test_identity_export_refuses_a_payload(fleet):
 
 def test_identity_export_refuses_mismatched_keys(fleet):
     other_key = certs.generate_key(2048)
-    error = _error(documents.render_identity_export, fleet.identity_name, other_key, fleet.idc, PASSWORD, fleet.seal_key)
+    error = _error(documents.render_identity_export, fleet.identity_name, other_key, fleet.idc, fleet.seal_key)
     assert error.name == "PEER_E_INVALID_CREDENTIAL"
     other_name = str(peername.secure_name(other_key.public_key(), "alice"))
     other_idc = certs.make_identity_certificate(other_key, other_name)
-    error = _error(documents.render_identity_export, fleet.identity_name, other_key, other_idc, PASSWORD, fleet.seal_key)
+    error = _error(documents.render_identity_export, fleet.identity_name, other_key, other_idc, fleet.seal_key)
     assert error.name == "PEER_E_INVALID_CREDENTIAL"
 
     # A correctly sealed document whose PKCS#12 holds a key the peer name does not commit to.
-    good = documents.render_identity_export(other_name, other_key, other_idc, PASSWORD, fleet.seal_key)
+    good = documents.render_identity_export(other_name, other_key, other_idc, fleet.seal_key)
     pfx = base64.b64decode(_element(good, b"DATA"))
     nonce = seal.new_nonce()
     key = fleet.seal_key
@@ -709,12 +754,36 @@ def test_identity_export_refuses_mismatched_keys(fleet):
     assert error.name == "PEER_E_INVALID_CREDENTIAL"
 
 
+def _sealed_identity(fleet, pkcs12_data):
+    """An identity export whose seal opens with PASSWORD around any DATA."""
+    key = fleet.seal_key
+    nonce = seal.new_nonce()
+    aad = documents._identity_aad(fleet.identity_name, pkcs12_data, key.params, key.salt, key.kcv, nonce)
+    nonce, tag = seal.seal(key, aad, b"", nonce)
+    data = _replace(fleet.identity_xml, _element(fleet.identity_xml, b"DATA"), base64.b64encode(pkcs12_data))
+    data = _replace(data, _element(fleet.identity_xml, b"pn:NONCE"), base64.b64encode(nonce))
+    return _replace(data, _element(fleet.identity_xml, b"pn:CIPHERTEXT"), base64.b64encode(tag))
+
+
+def test_an_older_export_under_the_raw_password_is_refused_with_what_to_do(fleet):
+    """Earlier releases wrote DATA with cryptography under the raw password; the seal still opens."""
+    older = pkcs12.serialize_key_and_certificates(
+        fleet.identity_name.encode(), fleet.identity_key, fleet.idc, None,
+        serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(600000)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256()).build(PASSWORD.encode()),
+    )
+    error = _error(documents.parse_identity_export(_sealed_identity(fleet, older)).open, fleet.cache)
+    assert error.name == "E_INVALIDARG" and "export the identity again" in error.message
+
+
 def test_identity_pkcs12_under_another_password_is_invalidarg(fleet):
     other = seal.KeyCache(PASSWORD + "?")
-    data = documents.render_identity_export(fleet.identity_name, fleet.identity_key, fleet.idc, PASSWORD + "?", fleet.seal_key)
+    data = documents.render_identity_export(fleet.identity_name, fleet.identity_key, fleet.idc, other.new_key())
+    pkcs12_data = base64.b64decode(_element(data, b"DATA"))
     # The seal opens (same seal key), the PKCS#12 does not: the document was made inconsistently.
-    assert _error(documents.parse_identity_export(data).open, fleet.cache).name == "E_INVALIDARG"
-    assert _error(documents.parse_identity_export(data).open, other).name == "ERROR_INVALID_PASSWORD"
+    error = _error(documents.parse_identity_export(_sealed_identity(fleet, pkcs12_data)).open, fleet.cache)
+    assert error.name == "E_INVALIDARG" and "MAC" in error.message
+    assert _error(documents.parse_identity_export(data).open, fleet.cache).name == "ERROR_INVALID_PASSWORD"
 
 
 # --- PEERIDENTITYINFO ------------------------------------------------------------------------------------------------
@@ -749,6 +818,7 @@ EXAMPLE_VALUES = {
     "master": "7a8e34241db898d59175c696538c417467a975ffe569068425f16188d3159c58",
     "kcv": "357b687d442b7d3850bcab6c80fe0187",
     "aead_key": "14cc109af4f1c345213390df12d3f588a09d45cd6f28c2bba8813c8fd571ebd6",
+    "pkcs12_pw": "8e452b0e73346a89ebab7394c5fcecafd12fc2bb622715fef4c9c1313dfa8bdf",
     "aad_length": 245,
     "member": "14cb893e6ee829d91f730ca1c88f140d",
     "owner": "4706fd95e41c220a82cd25e9fd7a75b1d1835ca57f50f667",
@@ -761,18 +831,19 @@ def test_worked_example_of_format_md():
     master = hashlib.scrypt(password, salt=EXAMPLE_SALT, n=32768, r=8, p=1, dklen=32, maxmem=64 * 1024 * 1024)
     kcv = HKDF(hashes.SHA256(), 16, None, b"peernet kcv v1").derive(master)
     aead_key = HKDF(hashes.SHA256(), 32, None, b"peernet aead v1").derive(master)
+    pkcs12_pw = HKDF(hashes.SHA256(), 32, None, b"peernet pkcs12 v1").derive(master).hex()
     fields = EXAMPLE_FIELDS + [b"scrypt", b"32768", b"8", b"1", EXAMPLE_SALT, kcv, EXAMPLE_NONCE]
     aad = b"".join(struct.pack(">I", len(field)) + field for field in fields)
     member = AESGCM(aead_key).encrypt(EXAMPLE_NONCE, b"", aad)
     owner = AESGCM(aead_key).encrypt(EXAMPLE_NONCE, b"payload!", aad)
     computed = {
-        "master": master.hex(), "kcv": kcv.hex(), "aead_key": aead_key.hex(), "aad_length": len(aad),
+        "master": master.hex(), "kcv": kcv.hex(), "aead_key": aead_key.hex(), "pkcs12_pw": pkcs12_pw, "aad_length": len(aad),
         "member": member.hex(), "owner": owner.hex(),
     }
     assert computed == EXAMPLE_VALUES
 
     key = seal.derive(password.decode(), seal.DEFAULT_KDF, EXAMPLE_SALT)
     code_aad = documents.encode_aad(EXAMPLE_FIELDS + documents._seal_aad(seal.DEFAULT_KDF, EXAMPLE_SALT, key.kcv, EXAMPLE_NONCE))
-    assert (key.kcv, code_aad) == (kcv, aad)
+    assert (key.kcv, code_aad, key.pkcs12_password()) == (kcv, aad, pkcs12_pw.encode("ascii"))
     assert seal.seal(key, aad, b"", EXAMPLE_NONCE) == (EXAMPLE_NONCE, member)
     assert seal.open_seal(key, kcv, aad, EXAMPLE_NONCE, owner) == b"payload!"

@@ -2,174 +2,245 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of pfx.check_work: every iteration count a PKCS#12 names is bounded before OpenSSL runs it."""
+"""Unit tests of pfx: our PKCS#12 is standard, and reading any PFX costs at most one MAC and two bounded PBKDF2 runs."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import os
+import random
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, padding, serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
-PASSWORD = b"correct horse"
-CAP = 5000
-ROUNDS = 1000  # the writer's count in these tests: below CAP, and fast
-
-DATA = "1.2.840.113549.1.7.1"
-ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
-SHROUDED_KEY_BAG = "1.2.840.113549.1.12.10.1.2"
-CERT_BAG = "1.2.840.113549.1.12.10.1.3"
-SAFE_CONTENTS_BAG = "1.2.840.113549.1.12.10.1.6"
-X509_CERTIFICATE = "1.2.840.113549.1.9.22.1"
-
-
-def integer(value: int) -> bytes:
-    return der.encode(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
-
-
-def explicit(value: bytes) -> bytes:
-    return der.encode(der.CONTEXT_0, value)
-
-
-def pbes2(iterations: int, iv: bytes, kdf_oid: str = "1.2.840.113549.1.5.12") -> bytes:
-    prf = der.sequence(der.object_identifier("1.2.840.113549.2.9"), b"\x05\x00")
-    kdf = der.sequence(der.object_identifier(kdf_oid), der.sequence(der.octet_string(b"s" * 16), integer(iterations), prf))
-    scheme = der.sequence(der.object_identifier("2.16.840.1.101.3.4.1.42"), der.octet_string(iv))
-    return der.sequence(der.object_identifier("1.2.840.113549.1.5.13"), der.sequence(kdf, scheme))
-
-
-def bag(bag_id: str, value: bytes) -> bytes:
-    return der.sequence(der.object_identifier(bag_id), explicit(value))
-
-
-def shrouded_key_bag(iterations: int) -> bytes:
-    return bag(SHROUDED_KEY_BAG, der.sequence(pbes2(iterations, b"i" * 16), der.octet_string(b"\x00" * 32)))
-
-
-def cert_bag() -> bytes:
-    return bag(CERT_BAG, der.sequence(der.object_identifier(X509_CERTIFICATE), explicit(der.octet_string(b"\x30\x00"))))
-
-
-def data_content(*bags: bytes) -> bytes:
-    return der.sequence(der.object_identifier(DATA), explicit(der.octet_string(der.sequence(*bags))))
-
-
-def encrypted_content(iterations: int, *bags: bytes, password: bytes = PASSWORD) -> bytes:
-    iv = os.urandom(16)
-    key = PBKDF2HMAC(hashes.SHA256(), 32, b"s" * 16, iterations).derive(password)
-    padder = padding.PKCS7(128).padder()
-    plaintext = padder.update(der.sequence(*bags)) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    info = der.sequence(der.object_identifier(DATA), pbes2(iterations, iv), der.encode(0x80, ciphertext))
-    return der.sequence(der.object_identifier(ENCRYPTED_DATA), explicit(der.sequence(integer(0), info)))
-
-
-def pfx_of(*content_infos: bytes, mac_iterations: int | None = 2048) -> bytes:
-    """``mac_iterations=None`` leaves the count out, as DER does for its DEFAULT of 1."""
-    auth_safe = der.sequence(der.object_identifier(DATA), explicit(der.octet_string(der.sequence(*content_infos))))
-    digest = der.sequence(der.sequence(der.object_identifier("2.16.840.1.101.3.4.2.1"), b"\x05\x00"), der.octet_string(b"m" * 32))
-    count = integer(mac_iterations) if mac_iterations is not None else b""
-    mac = der.sequence(digest, der.octet_string(b"salt" * 2), count)
-    return der.sequence(integer(3), auth_safe, mac)
-
-
-def refused(data: bytes, password: bytes = PASSWORD) -> str:
-    with pytest.raises(PeerError) as caught:
-        pfx.check_work(data, password, CAP)
-    assert caught.value.name == "E_INVALIDARG"
-    assert PASSWORD.decode() not in caught.value.message
-    return caught.value.message
+PASSWORD = b"0123456789abcdef" * 4
+WORK_BOUND = pfx.DERIVATIONS * pfx.MAX_ITERATIONS
 
 
 @pytest.fixture(scope="module")
-def written_by_cryptography():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+def identity():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "pfx test")])
     now = datetime.datetime(2026, 1, 1)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
         .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
     )
-
-    def write(rounds: int, algorithm=pkcs12.PBES.PBESv2SHA256AndAES256CBC) -> bytes:
-        encryption = (
-            serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(rounds)
-            .key_cert_algorithm(algorithm).hmac_hash(hashes.SHA256()).build(PASSWORD)
-        )
-        return pkcs12.serialize_key_and_certificates(b"pfx test", key, cert, None, encryption)
-
-    return write
+    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key, cert, key_der, cert.public_bytes(serialization.Encoding.DER)
 
 
-def test_what_our_writer_makes_passes(written_by_cryptography):
-    pfx.check_work(written_by_cryptography(ROUNDS), PASSWORD, CAP)
+@pytest.fixture(scope="module")
+def ours(identity):
+    _key, _cert, key_der, cert_der = identity
+    return pfx.write(key_der, cert_der, "abc.alice\U0001F600", PASSWORD)
 
 
-def test_the_cap_is_inclusive(written_by_cryptography):
-    pfx.check_work(written_by_cryptography(CAP), PASSWORD, CAP)
+@pytest.fixture
+def work(monkeypatch):
+    """Every derivation ``read`` runs, as ``(kind, iterations)``."""
+    runs = []
+    mac_key, pbkdf2_key = pfx._mac_key, pfx._pbkdf2_key
+
+    def counted_mac_key(password, salt, iterations):
+        runs.append(("mac", iterations))
+        return mac_key(password, salt, iterations)
+
+    def counted_pbkdf2_key(password, salt, iterations):
+        runs.append(("pbkdf2", iterations))
+        return pbkdf2_key(password, salt, iterations)
+
+    monkeypatch.setattr(pfx, "_mac_key", counted_mac_key)
+    monkeypatch.setattr(pfx, "_pbkdf2_key", counted_pbkdf2_key)
+    return runs
 
 
-def test_counts_above_the_cap_are_refused_before_any_derivation(written_by_cryptography):
-    message = refused(written_by_cryptography(CAP + 1))
-    assert "the encrypted content demands %d iterations; at most %d" % (CAP + 1, CAP) in message
+def refused(data: bytes, password: bytes = PASSWORD) -> str:
+    with pytest.raises(PeerError) as caught:
+        pfx.read(data, password)
+    assert caught.value.name == "E_INVALIDARG"
+    assert password.decode() not in caught.value.message
+    return caught.value.message
 
 
-@pytest.mark.parametrize("mac_iterations", [2048, None], ids=["mac-count-stated", "mac-count-default"])
-def test_a_hand_built_pfx_passes(mac_iterations):
-    data = pfx_of(encrypted_content(ROUNDS, cert_bag()), data_content(shrouded_key_bag(ROUNDS)), mac_iterations=mac_iterations)
-    pfx.check_work(data, PASSWORD, CAP)
+# --- a DER tree, to edit a PFX in place ----------------------------------------------------
+
+
+def _parse(data: bytes) -> list:
+    """Nodes ``[tag, content]``; ``content`` a list of nodes when the value holds DER (constructed, or an OCTET STRING of DER)."""
+    nodes = []
+    for tag, content in der.read_all(data):
+        if tag & 0x20 or (tag == der.OCTET_STRING and content[:1] == b"\x30"):
+            try:
+                content = _parse(content)
+            except PeerError:
+                pass
+        nodes.append([tag, content])
+    return nodes
+
+
+def _encode(nodes: list) -> bytes:
+    return b"".join(der.encode(tag, _encode(content) if isinstance(content, list) else content) for tag, content in nodes)
+
+
+def _counts(nodes: list) -> list:
+    """The iteration-count nodes: an INTEGER right after a salt, in document order (PBKDF2s, then the MAC)."""
+    found = []
+    for node in nodes:
+        if isinstance(node[1], list):
+            kids = node[1]
+            for first, second in zip(kids, kids[1:]):
+                if first[0] == der.OCTET_STRING and not isinstance(first[1], list) and second[0] == der.INTEGER and 8 <= len(first[1]) <= 64:
+                    found.append(second)
+            found += _counts(kids)
+    return found
+
+
+def with_count(data: bytes, index: int, iterations: int) -> bytes:
+    tree = _parse(data)
+    counts = _counts(tree)
+    assert len(counts) == 3
+    counts[index][1] = iterations.to_bytes(iterations.bit_length() // 8 + 1, "big")
+    return _encode(tree)
+
+
+# --- the format -------------------------------------------------------------------------
+
+
+def test_round_trip(identity, ours, work):
+    _key, _cert, key_der, cert_der = identity
+    assert pfx.read(ours, PASSWORD) == (key_der, cert_der)
+    assert sorted(work) == [("mac", pfx.ITERATIONS), ("pbkdf2", pfx.ITERATIONS), ("pbkdf2", pfx.ITERATIONS)]
+
+
+def test_cryptography_reads_ours(identity, ours):
+    key, cert, others = pkcs12.load_key_and_certificates(ours, PASSWORD)
+    assert cert == identity[1] and others == []
+    assert key.private_numbers() == identity[0].private_numbers()
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(ours, b"wrong")
+
+
+def test_we_read_what_cryptography_writes_in_our_layout(identity):
+    """Checks our MAC key (RFC 7292 B.2) and PBES2 against OpenSSL's, through cryptography's writer."""
+    key, cert, key_der, cert_der = identity
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(pfx.ITERATIONS)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256()).build(PASSWORD)
+    )
+    written = pkcs12.serialize_key_and_certificates(b"pfx test", key, cert, None, encryption)
+    assert pfx.read(written, PASSWORD) == (key_der, cert_der)
+
+
+def _auth_safe_octets(tree):
+    """The OCTET STRING node inside the PFX's authSafe ContentInfo."""
+    return tree[0][1][1][1][1][1][0]
+
+
+def _auth_safe(tree):
+    """The list of ContentInfo nodes of the AuthenticatedSafe."""
+    return _auth_safe_octets(tree)[1][0][1]
+
+
+def _mac_data(tree):
+    """``[DigestInfo, macSalt, iterations]`` nodes."""
+    return tree[0][1][2][1]
+
+
+def test_the_mac_key_follows_rfc_7292(ours):
+    tree = _parse(ours)
+    auth_safe = _encode(_auth_safe_octets(tree)[1])  # the OCTET STRING's content, as the MAC covers it
+    (digest_info, salt, count) = _mac_data(tree)
+    key = pfx._mac_key(PASSWORD, salt[1], int.from_bytes(count[1], "big"))
+    assert hmac.compare_digest(hmac.new(key, auth_safe, hashlib.sha256).digest(), digest_info[1][1][1])
+
+
+def test_a_wrong_password_is_refused_by_the_mac_first(ours, work):
+    assert "MAC" in refused(ours, b"f" * 64)
+    assert work == [("mac", pfx.ITERATIONS)]
+
+
+# --- the work bound -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index, what", [(0, "the certificate"), (1, "the key"), (2, "the MAC")])
+@pytest.mark.parametrize("iterations", [0, pfx.MAX_ITERATIONS + 1, 600000, 2**31 - 1])
+def test_every_count_is_bounded_before_any_derivation(ours, work, index, what, iterations):
+    message = refused(with_count(ours, index, iterations))
+    assert what in message and "iterations" in message
+    assert work == []
+
+
+def test_the_bound_is_inclusive(identity):
+    # Only the count is changed, so the MAC fails afterwards; the point is that the bound let it through.
+    data = with_count(pfx.write(identity[2], identity[3], "x", PASSWORD), 2, pfx.MAX_ITERATIONS)
+    assert "MAC does not verify" in refused(data)
+
+
+def _rebuilt(ours, edit):
+    tree = _parse(ours)
+    edit(tree)
+    return _encode(tree)
+
+
+def _pbmac1(tree):
+    """RFC 9579: the MAC algorithm becomes PBMAC1 with its own PBKDF2 count."""
+    params = der.sequence(
+        der.sequence(der.object_identifier("1.2.840.113549.1.5.12"), der.sequence(der.octet_string(b"s" * 16), der.integer(2**31 - 1), der.integer(32))),
+        der.sequence(der.object_identifier("1.2.840.113549.2.9")),
+    )
+    _mac_data(tree)[0][1][0] = _parse(der.sequence(der.object_identifier("1.2.840.113549.1.5.14"), params))[0]
 
 
 @pytest.mark.parametrize(
-    "data, culprit",
+    "edit, reason",
     [
-        (pfx_of(data_content(cert_bag()), mac_iterations=CAP + 1), "the MAC"),
-        (pfx_of(data_content(cert_bag()), mac_iterations=0), "the MAC"),
-        (pfx_of(data_content(cert_bag(), shrouded_key_bag(2**31 - 1))), "the shrouded key bag"),
-        # Only visible once decrypted: the reason check_work decrypts.
-        (pfx_of(encrypted_content(ROUNDS, cert_bag(), shrouded_key_bag(2**31 - 1))), "the shrouded key bag"),
+        (lambda tree: _auth_safe(tree).append(_auth_safe(tree)[0]), "SEQUENCE of 3 fields"),
+        (lambda tree: _auth_safe(tree).__setitem__(1, _auth_safe(tree)[0]), "second content type"),
+        (lambda tree: _auth_safe(tree).reverse(), "first content type"),
+        (lambda tree: _auth_safe(tree).pop(), "SEQUENCE of 1 fields"),
+        (_pbmac1, "MAC digest"),
+        (lambda tree: tree[0][1].pop(), "SEQUENCE of 2 fields"),
+        (lambda tree: _mac_data(tree).pop(), "SEQUENCE of 2 fields"),
     ],
-    ids=["mac", "mac-zero", "key-bag", "key-bag-inside-encrypted-content"],
+    ids=["three-contents", "two-encrypted", "swapped", "no-key", "pbmac1", "no-mac", "no-mac-count"],
 )
-def test_every_count_is_bounded(data, culprit):
-    assert "%s demands" % culprit in refused(data)
+def test_layouts_other_than_ours_are_refused_before_any_derivation(ours, work, edit, reason):
+    assert reason in refused(_rebuilt(ours, edit))
+    assert work == []
 
 
-@pytest.mark.parametrize(
-    "data, reason",
-    [
-        (pfx_of(data_content(bag(SAFE_CONTENTS_BAG, der.sequence(shrouded_key_bag(ROUNDS))))), "nested SafeContents"),
-        (pfx_of(data_content(bag("1.2.3.4", der.sequence()))), "unknown bag type"),
-        (pfx_of(data_content(der.sequence(der.object_identifier(SHROUDED_KEY_BAG), explicit(der.sequence(pbes2(ROUNDS, b"i" * 16, "1.2.3")))))),
-         "a SEQUENCE of 1 fields where 2 belong"),
-        (pfx_of(data_content(der.sequence(der.object_identifier(SHROUDED_KEY_BAG), explicit(der.sequence(
-            pbes2(ROUNDS, b"i" * 16, "1.2.840.113549.1.5.13"), der.octet_string(b"")))))), "does not derive with PBKDF2"),
-        (pfx_of(der.sequence(der.object_identifier("1.2.840.113549.1.7.3"), explicit(der.sequence()))), "unsupported ContentInfo"),
-        (pfx_of(data_content(cert_bag()))[:-1], "malformed DER"),
-        (pfx_of(data_content(cert_bag())) + b"\x00", "malformed DER"),
-        (b"", "malformed DER"),
-    ],
-    ids=["nested-safe-contents", "unknown-bag", "short-key-bag", "not-pbkdf2", "enveloped-data", "truncated", "trailing", "empty"],
-)
-def test_layouts_it_cannot_see_through_are_refused(data, reason):
-    assert reason in refused(data)
+def test_legacy_pkcs12_encryption_is_refused(identity, work):
+    key, cert = identity[0], identity[1]
+    legacy = pkcs12.serialize_key_and_certificates(b"x", key, cert, None, serialization.BestAvailableEncryption(PASSWORD))
+    refused(legacy)
+    assert sum(iterations for _kind, iterations in work) <= WORK_BOUND
 
 
-def test_a_wrong_password_is_refused():
-    assert "does not decrypt" in refused(pfx_of(encrypted_content(ROUNDS, cert_bag(), password=b"other")))
+def test_every_single_byte_change_is_bounded(ours, work):
+    """Whatever a byte becomes, reading refuses cleanly or succeeds, within the total bound."""
+    generator = random.Random(18)
+    for position in sorted(generator.sample(range(len(ours)), 400)):
+        changed = bytearray(ours)
+        changed[position] ^= generator.randrange(1, 256)
+        del work[:]
+        try:
+            pfx.read(bytes(changed), PASSWORD)
+        except PeerError as error:
+            assert error.name == "E_INVALIDARG"
+        assert len(work) <= pfx.DERIVATIONS
+        assert sum(iterations for _kind, iterations in work) <= WORK_BOUND
 
 
-def test_pkcs12_pbe_without_pbes2_is_refused(written_by_cryptography):
-    legacy = written_by_cryptography(ROUNDS, pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
-    assert "is not PBES2" in refused(legacy)
+@pytest.mark.parametrize("data", [b"", b"\x30\x00", b"\x30\x80\x00\x00", os.urandom(64), b"\x30\x84\xff\xff\xff\xff"])
+def test_garbage_is_refused(data):
+    refused(data)

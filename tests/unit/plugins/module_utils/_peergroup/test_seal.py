@@ -187,3 +187,22 @@ def test_password_must_be_text(password):
     assert info.value.name == "E_INVALIDARG"
     if isinstance(password, str):
         assert password not in info.value.message
+
+
+@pytest.mark.parametrize("password", ["\x00", "abc\x00", "\x00abc", "a\x00b"])
+def test_a_nul_is_refused_before_any_derivation(monkeypatch, password):
+    monkeypatch.setattr(seal, "Scrypt", None)  # any derivation would fail with a TypeError
+    for call in (lambda: seal.KeyCache(password), lambda: seal.derive(password, seal.DEFAULT_KDF, SALT)):
+        with pytest.raises(PeerError) as info:
+            call()
+        assert info.value.name == "E_INVALIDARG" and "U+0000" in info.value.message
+
+
+def test_an_empty_password_opens_but_never_seals(monkeypatch):
+    cache = seal.KeyCache("")
+    monkeypatch.setattr(seal, "Scrypt", None)  # refused before any derivation
+    for call in (cache.check_sealing, cache.new_key):
+        with pytest.raises(PeerError) as info:
+            call()
+        assert info.value.name == "PEER_E_PASSWORD_DOES_NOT_MEET_POLICY"
+    assert cache.derivations == 0
