@@ -229,9 +229,8 @@ def main():
             entry["dest"] = item["dest"]
             if not item["dest"]:
                 continue
-            if entry["changed"] and not module.check_mode:
-                module_support.write_private_file(module, item["dest"], entry["config_xml"].encode("utf-8"))
-            changed = module_support.ensure_private_mode(module, item["dest"]) or changed
+            document = entry["config_xml"].encode("utf-8") if entry["config_xml"] is not None else None
+            changed = module_support.put_private_file(module, item["dest"], document, entry["changed"]) or changed
         if single:
             entry = result["configs"][0]
             result.update(

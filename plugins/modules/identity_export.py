@@ -98,11 +98,10 @@ def main():
     dest = params["dest"]
 
     def finish(result, changed):
-        if dest and changed and not module.check_mode:
-            module_support.write_private_file(module, dest, result["identity_xml"].encode("utf-8"))
-        if dest:
-            changed = module_support.ensure_private_mode(module, dest) or changed
-        return changed
+        if not dest:
+            return changed
+        document = result["identity_xml"].encode("utf-8") if result["identity_xml"] is not None else None
+        return module_support.put_private_file(module, dest, document, changed)
 
     module_support.run_plan(
         module,
