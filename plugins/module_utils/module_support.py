@@ -21,6 +21,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.filei
     PRIVATE_MODE,
     check_replaceable,
     os_error_as_peer_error,
+    read_document,
     write_private_file,
 )
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
@@ -134,16 +135,19 @@ def run_plan(module, make_plan, finish=None):
     module.exit_json(**result)
 
 
-def read_existing(path):
+def read_existing(path, limit):
     """The bytes of the document at ``path``, or None when nothing is there.
 
-    Only what put_private_file may replace is read (a regular file of this user): anything else
-    fails before the module decides or writes anything.
+    Only what put_private_file may replace is read (a regular file of this user), and at most
+    ``limit`` bytes (``documents.MAX_DOCUMENT_SIZE``, passed in so that modules which read no
+    document need not load lxml): anything else fails before the module decides or writes anything.
     """
     if not path or check_replaceable(path) is None:
         return None
-    with open(path, "rb") as handle:
-        return handle.read()
+    try:
+        return read_document(path, limit)
+    except FileNotFoundError:
+        return None
 
 
 def put_private_file(module, path, data, changed):

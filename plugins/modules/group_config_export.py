@@ -177,6 +177,7 @@ configs:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -218,7 +219,7 @@ def main():
     def make_plan(store):
         requests = [
             operations.ExportRequest(
-                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"])
+                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE)
             )
             for item in items
         ]

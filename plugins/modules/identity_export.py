@@ -78,6 +78,7 @@ controller_changed:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -106,7 +107,7 @@ def main():
     module_support.run_plan(
         module,
         lambda store: operations.plan_identity_export(
-            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest)
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE)
         ),
         finish,
     )

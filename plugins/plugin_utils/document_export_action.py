@@ -18,6 +18,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.error
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.fileio import (
     PRIVATE_MODE,
     check_replaceable,
+    read_document,
     write_private_file,
 )
 
@@ -71,8 +72,11 @@ def write_document(path, text, check_mode):
 
 def _holds(path, data):
     """Whether the file at ``path`` holds exactly ``data``; at most one byte more is read."""
-    with open(path, "rb") as handle:
-        return handle.read(len(data) + 1) == data
+    try:
+        return read_document(path, len(data)) == data
+    except PeerError:
+        # Longer than ``data``, or no longer a regular file: write_private_file checks it again.
+        return False
 
 
 class DocumentExportAction(ActionBase):

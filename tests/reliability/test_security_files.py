@@ -21,6 +21,8 @@ import sys
 
 import pytest
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
+from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import VAULT_PASSWORD, vault_encrypt
 
 FOREIGN_UID = 65534  # nobody
 MEMORY_LIMIT = 1024 * 1024 * 1024
@@ -115,6 +117,9 @@ def state(path):
     return info.st_mode, info.st_uid
 
 
+# --- finding 9: writes ------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o000], ids=["umask-022", "umask-000"])
 def test_a_new_host_export_is_never_visible_with_a_loose_mode(world, tmp_path, umask):
     dest = str(tmp_path / "out" / "me.identity.xml")
@@ -155,10 +160,24 @@ def directory(path):
     os.mkdir(path)
 
 
+def fifo(path):
+    os.mkfifo(path)
+
+
+def oversize_document(path):
+    # A regular file of this user, one byte over the document limit, sparse: cheap to make.
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_DOCUMENT_SIZE + 1)
+
+
 HOST_DESTS = {
+    # finding 9
     planted_by_another_user: "E_ACCESSDENIED",
     symlink_to_own_file: "E_INVALIDARG",
     directory: "E_INVALIDARG",
+    # finding 10
+    fifo: "E_INVALIDARG",
+    oversize_document: "E_INVALIDARG",
 }
 
 
@@ -173,6 +192,11 @@ def test_a_host_dest_that_is_not_an_own_regular_document_is_refused(world, tmp_p
     assert result.get("failed") and result["hresult"]["name"] == HOST_DESTS[make], result
     assert "dest.xml" in result["msg"] and world.password not in json.dumps(result)
     assert {name: state(str(files / name)) for name in os.listdir(str(files))} == before
+
+
+def test_a_host_dest_that_is_a_device_is_refused_unread(world, tmp_path):
+    result, _exposures = export_identity(world, tmp_path, "/dev/zero")
+    assert result.get("failed") and result["hresult"]["name"] == "E_INVALIDARG", result
 
 
 def export_action(path):
@@ -197,9 +221,12 @@ def same_document_planted_by_another_user(path):
 
 
 CONTROLLER_DESTS = {
+    # finding 9
     same_document_behind_a_symlink: "E_INVALIDARG",
     same_document_planted_by_another_user: "E_ACCESSDENIED",
     planted_by_another_user: "E_ACCESSDENIED",
+    # finding 10
+    fifo: "E_INVALIDARG",
 }
 
 
@@ -221,3 +248,56 @@ def test_a_new_controller_dest_is_never_visible_with_a_loose_mode(tmp_path):
     assert result["controller_changed"] is True and not result.get("failed"), result
     assert exposures == [], "the document was visible as %s" % exposures
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+
+
+def test_an_oversize_controller_dest_of_the_user_is_replaced(tmp_path):
+    """Only compared with the document, never parsed: a longer file differs, as it did."""
+    dest = str(tmp_path / "dest.xml")
+    oversize_document(dest)
+    result, _exposures = run_child(export_action(dest))
+    assert result["controller_changed"] is True and not result.get("failed"), result
+    with open(dest) as handle:
+        assert handle.read() == DOCUMENT
+
+
+# --- finding 10: reads on the controller ------------------------------------------------------
+
+
+def import_action(src):
+    return {"action": "group_config_import", "args": dict(password="unit-document-password", src=src),
+            "vault_password": VAULT_PASSWORD.decode(), "module_result": dict(changed=True)}
+
+
+def oversize_vault_document(path):
+    with open(path, "wb") as handle:
+        handle.write(vault_encrypt(b"<" * (MAX_DOCUMENT_SIZE + 1)))
+
+
+CONTROLLER_SOURCES = {
+    "dev_zero": lambda path: "/dev/zero",
+    "fifo": lambda path: fifo(path) or path,
+    "directory": lambda path: directory(path) or path,
+    "oversize": lambda path: oversize_document(path) or path,
+    "oversize_vault": lambda path: oversize_vault_document(path) or path,
+}
+
+
+@pytest.mark.parametrize("name", list(CONTROLLER_SOURCES))
+def test_a_controller_src_that_is_not_a_regular_document_is_refused(tmp_path, name):
+    src = CONTROLLER_SOURCES[name](str(tmp_path / "src.xml"))
+    result, _exposures = run_child(import_action(src))
+    assert result.get("failed") and result["hresult"]["name"] == "E_INVALIDARG", result
+    assert "module_args" not in result, "the module ran with the document"
+
+
+def test_a_controller_src_within_the_limit_is_read_also_from_vault(tmp_path):
+    """The control case: the bounded reader still reads documents, plain, vaulted and behind a symlink."""
+    plain, vaulted, link = (str(tmp_path / name) for name in ("plain.xml", "vaulted.xml", "link.xml"))
+    with open(plain, "w") as handle:
+        handle.write(DOCUMENT)
+    with open(vaulted, "wb") as handle:
+        handle.write(vault_encrypt(DOCUMENT.encode()))
+    os.symlink(plain, link)
+    for src in (plain, vaulted, link):
+        result, _exposures = run_child(import_action(src))
+        assert result["module_args"] == dict(password="unit-document-password", config_xml=DOCUMENT), result
