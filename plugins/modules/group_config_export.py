@@ -47,6 +47,8 @@ options:
   dest:
     description:
       - File on the managed node to write the document to, mode C(0600), replaced atomically.
+      - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
+        link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
       - Without it the document is only returned in RV(config_xml).
     type: path
   include_group_key:
@@ -69,7 +71,7 @@ options:
         type: str
         required: true
       dest:
-        description: File to write this document to.
+        description: File to write this document to, as O(dest).
         type: path
       controller_dest:
         description: As O(controller_dest), for this item. Every item needs its own file.
