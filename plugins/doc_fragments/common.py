@@ -50,9 +50,11 @@ options:
     description:
       - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
         after the module ran on the managed node.
-      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, synced,
-        renamed), and only when its bytes differ from the document; a mode other than C(0600) is corrected.
-        Either is a change (RV(controller_changed)).
+      - Its folder must exist. The file is replaced atomically (temporary file in the same folder, created
+        C(0600), synced, renamed), and only when its bytes differ from the document or its mode is not
+        C(0600). Either is a change (RV(controller_changed)).
+      - An existing file must be a regular file of the controller user; a symbolic link, a directory, a FIFO,
+        a device or a file of another user is refused before the module runs.
       - In check mode nothing is written; a document that would be sealed anew counts as a change.
       - A relative path is relative to the working directory of C(ansible-playbook); C(~) is the controller user's home.
     type: path

@@ -10,7 +10,6 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import tempfile
@@ -18,17 +17,16 @@ import tempfile
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import missing_requirements, requirement_names
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.fileio import (
+    PRIVATE_MODE,
+    check_replaceable,
+    os_error_as_peer_error,
+    read_document,
+    write_private_file,
+)
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
 
 STORE_ARGUMENT_SPEC = {"store_path": {"type": "path"}}
-PRIVATE_MODE = 0o600
-
-_OS_ERRORS = {
-    errno.ENOSPC: "PEER_E_DISK_FULL",
-    errno.EDQUOT: "PEER_E_DISK_FULL",
-    errno.EACCES: "E_ACCESSDENIED",
-    errno.EPERM: "E_ACCESSDENIED",
-}
 
 
 def check_requirements(module):
@@ -60,13 +58,6 @@ def open_store(module):
 
 def fail_peer_error(module, exc, **extra):
     module.fail_json(msg=str(exc), hresult=exc.as_dict(), **extra)
-
-
-def os_error_as_peer_error(exc):
-    """A PeerError for an OSError: the errno text and file name, nothing else."""
-    name = _OS_ERRORS.get(exc.errno, "E_INVALIDARG")
-    where = " (%s)" % exc.filename if exc.filename else ""
-    return PeerError(name, "%s%s" % (exc.strerror or "operating system error", where))
 
 
 def _plan_and_apply(module, store, make_plan):
@@ -144,39 +135,30 @@ def run_plan(module, make_plan, finish=None):
     module.exit_json(**result)
 
 
-def read_existing(path):
-    """The bytes at ``path``, or None when nothing is there."""
-    if not path or not os.path.exists(path):
-        return None
-    with open(path, "rb") as handle:
-        return handle.read()
+def read_existing(path, limit):
+    """The bytes of the document at ``path``, or None when nothing is there.
 
-
-def write_private_file(module, dest, data):
-    """Write ``data`` to ``dest`` atomically, readable by its owner only.
-
-    The temp file is created 0600 beside ``dest`` so the rename is atomic and
-    the content is never readable by others, not even for a moment.
+    Only what put_private_file may replace is read (a regular file of this user), and at most
+    ``limit`` bytes (``documents.MAX_DOCUMENT_SIZE``, passed in so that modules which read no
+    document need not load lxml): anything else fails before the module decides or writes anything.
     """
-    directory = os.path.dirname(os.path.abspath(dest))
-    fd, temp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(dest))
+    if not path or check_replaceable(path) is None:
+        return None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        module.atomic_move(temp_path, dest)
-        # atomic_move gives a new file the umask's mode; documents stay private.
-        os.chmod(dest, PRIVATE_MODE)
-    finally:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
+        return read_document(path, limit)
+    except FileNotFoundError:
+        return None
 
 
-def ensure_private_mode(module, dest):
-    """Make an existing ``dest`` 0600; return whether that is (or would be) a change."""
-    if not os.path.exists(dest) or stat.S_IMODE(os.stat(dest).st_mode) == PRIVATE_MODE:
-        return False
-    if not module.check_mode:
-        os.chmod(dest, PRIVATE_MODE)
-    return True
+def put_private_file(module, path, data, changed):
+    """Make ``path`` hold ``data`` with mode 0600; return whether that is (or would be) a change.
+
+    ``changed`` says the document is new (``data`` None in check mode); otherwise ``path`` already
+    holds ``data`` and is replaced only when its mode is not 0600. No mode is ever changed in place.
+    """
+    if not changed:
+        info = check_replaceable(path)
+        changed = info is None or stat.S_IMODE(info.st_mode) != PRIVATE_MODE
+    if changed and not module.check_mode:
+        write_private_file(path, data)
+    return changed

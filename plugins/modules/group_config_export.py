@@ -47,6 +47,8 @@ options:
   dest:
     description:
       - File on the managed node to write the document to, mode C(0600), replaced atomically.
+      - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
+        link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
       - Without it the document is only returned in RV(config_xml).
     type: path
   include_group_key:
@@ -69,7 +71,7 @@ options:
         type: str
         required: true
       dest:
-        description: File to write this document to.
+        description: File to write this document to, as O(dest).
         type: path
       controller_dest:
         description: As O(controller_dest), for this item. Every item needs its own file.
@@ -177,6 +179,7 @@ configs:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -218,7 +221,7 @@ def main():
     def make_plan(store):
         requests = [
             operations.ExportRequest(
-                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"])
+                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE)
             )
             for item in items
         ]
@@ -229,9 +232,8 @@ def main():
             entry["dest"] = item["dest"]
             if not item["dest"]:
                 continue
-            if entry["changed"] and not module.check_mode:
-                module_support.write_private_file(module, item["dest"], entry["config_xml"].encode("utf-8"))
-            changed = module_support.ensure_private_mode(module, item["dest"]) or changed
+            document = entry["config_xml"].encode("utf-8") if entry["config_xml"] is not None else None
+            changed = module_support.put_private_file(module, item["dest"], document, entry["changed"]) or changed
         if single:
             entry = result["configs"][0]
             result.update(

@@ -41,7 +41,10 @@ options:
     type: str
     required: true
   dest:
-    description: File on the managed node to write the document to (mode C(0600), replaced atomically).
+    description:
+      - File on the managed node to write the document to (mode C(0600), replaced atomically).
+      - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
+        link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
     type: path
 """
 
@@ -78,6 +81,7 @@ controller_changed:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -98,16 +102,15 @@ def main():
     dest = params["dest"]
 
     def finish(result, changed):
-        if dest and changed and not module.check_mode:
-            module_support.write_private_file(module, dest, result["identity_xml"].encode("utf-8"))
-        if dest:
-            changed = module_support.ensure_private_mode(module, dest) or changed
-        return changed
+        if not dest:
+            return changed
+        document = result["identity_xml"].encode("utf-8") if result["identity_xml"] is not None else None
+        return module_support.put_private_file(module, dest, document, changed)
 
     module_support.run_plan(
         module,
         lambda store: operations.plan_identity_export(
-            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest)
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE)
         ),
         finish,
     )

@@ -9,14 +9,18 @@ PRIVATE to the collection: no compatibility promise outside it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
+from ansible.parsing.vault import is_encrypted
 from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.fileio import os_error_as_peer_error, read_document
+
+# Vault text is hex of hex (four bytes per plain byte) in lines of 80 plus a newline, after a header.
+VAULT_LIMIT = 4 * MAX_DOCUMENT_SIZE * 81 // 80 + 4096
 
 
 class DocumentImportAction(ActionBase):
@@ -63,18 +67,21 @@ class DocumentImportAction(ActionBase):
 def read_controller_document(action, src):
     """The text of ``src`` on the controller, found as ``copy`` finds its ``src``.
 
-    A vault-encrypted file is decrypted in memory: its plain text never reaches a file. A missing
-    file raises AnsibleFileNotFound; one too large or not UTF-8, PeerError (E_INVALIDARG).
+    The bytes come from fileio.read_document, which reads only a regular file and never more
+    than the limit; a vault-encrypted file is then decrypted in memory: its plain text never
+    reaches a file. A missing file raises AnsibleFileNotFound; one that is not a regular file, too
+    large or not UTF-8, PeerError (E_INVALIDARG).
     """
     path = action._find_needle("files", src)
-    # A vault file is larger than its plain text, so this bound is safe.
-    if os.path.getsize(path) > 4 * MAX_DOCUMENT_SIZE:
-        raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
     try:
-        # Undecodable bytes come back escaped as surrogates, which the encoding below refuses.
-        data = action._loader.get_text_file_contents(path).encode("utf-8")
-    except UnicodeError:
-        raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)
+        data = read_document(path, VAULT_LIMIT)
+    except OSError as exc:
+        raise os_error_as_peer_error(exc)
+    if is_encrypted(data):
+        data = action._loader._vault.decrypt(data)
     if len(data) > MAX_DOCUMENT_SIZE:
         raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeError:
+        raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)

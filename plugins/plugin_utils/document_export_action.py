@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
-
-PRIVATE_MODE = 0o600
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.fileio import (
+    PRIVATE_MODE,
+    check_replaceable,
+    read_document,
+    write_private_file,
+)
 
 
 class ControllerFileError(Exception):
@@ -33,78 +37,46 @@ def controller_path(value):
 def check_writable(path, check_mode):
     """Fail early, before the module changes anything, on a controller_dest that cannot be written.
 
-    In check mode a missing folder is no error: a task before would have created it.
+    An existing file must be one write_document may replace (PeerError otherwise). In check mode
+    a missing folder is no error: a task before would have created it.
     """
     parent = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise ControllerFileError("controller_dest %s is a directory" % path)
     if not os.path.isdir(parent):
         if check_mode and not os.path.exists(parent):
             return
         raise ControllerFileError("the folder of controller_dest %s does not exist; create it first" % path)
+    check_replaceable(path)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ControllerFileError("the folder of controller_dest %s is not writable" % path)
-
-
-def _os_error(path, exc):
-    return ControllerFileError("cannot write controller_dest %s: %s" % (path, exc.strerror or "operating system error"))
-
-
-def _differs(path, data):
-    """Whether ``path`` lacks ``data`` or mode 0600: (content differs, mode differs)."""
-    try:
-        with open(path, "rb") as handle:
-            # One byte more than ``data`` tells a longer file apart; a huge file is never read whole.
-            existing = handle.read(len(data) + 1)
-            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
-    except FileNotFoundError:
-        return True, False
-    return existing != data, mode != PRIVATE_MODE
 
 
 def write_document(path, text, check_mode):
     """Bring ``path`` to hold ``text`` with mode 0600; return whether that is (or would be) a change.
 
     ``text`` None means the module would seal the document anew (check mode): a change.
-    The bytes go to a 0600 temp file beside ``path``, synced, then ``os.replace``: a reader
-    sees the old or the new document, never a part, and no temp file is left behind.
+    A file that differs in bytes or mode is replaced by fileio.write_private_file, never changed
+    in place; one that is not a regular file of this user is refused (PeerError).
     """
     if text is None:
         return True
     data = to_bytes(text, errors="surrogate_or_strict")
     try:
-        if os.path.isdir(path):
-            raise ControllerFileError("controller_dest %s is a directory" % path)
-        content_differs, mode_differs = _differs(path, data)
-        if check_mode or not (content_differs or mode_differs):
-            return content_differs or mode_differs
-        if not content_differs:
-            os.chmod(path, PRIVATE_MODE)
-            return True
-        directory, name = os.path.split(path)
-        fd, temp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_path, path)
-        except BaseException:
-            os.unlink(temp_path)
-            raise
-        _sync_directory(directory)
+        info = check_replaceable(path)
+        differs = info is None or stat.S_IMODE(info.st_mode) != PRIVATE_MODE or not _holds(path, data)
+        if differs and not check_mode:
+            write_private_file(path, data)
     except OSError as exc:
-        raise _os_error(path, exc)
-    return True
+        raise ControllerFileError("cannot write controller_dest %s: %s" % (path, exc.strerror or "operating system error"))
+    return differs
 
 
-def _sync_directory(directory):
-    """Make the rename durable: the new directory entry survives a crash."""
-    fd = os.open(directory, os.O_RDONLY)
+def _holds(path, data):
+    """Whether the file at ``path`` holds exactly ``data``; at most one byte more is read."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return read_document(path, len(data)) == data
+    except PeerError:
+        # Longer than ``data``, or no longer a regular file: write_private_file checks it again.
+        return False
 
 
 class DocumentExportAction(ActionBase):
@@ -135,6 +107,9 @@ class DocumentExportAction(ActionBase):
         except ControllerFileError as exc:
             result.update(failed=True, msg=str(exc))
             return result
+        except PeerError as exc:
+            result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
+            return result
 
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
         if result.get("failed") or result.get("skipped"):
@@ -155,6 +130,9 @@ class DocumentExportAction(ActionBase):
                     controller_changed = controller_changed or entry["controller_changed"]
         except ControllerFileError as exc:
             result.update(failed=True, msg=str(exc))
+            return result
+        except PeerError as exc:
+            result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
             return result
         result["changed"] = bool(result.get("changed")) or controller_changed
         return result

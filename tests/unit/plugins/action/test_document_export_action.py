@@ -17,6 +17,8 @@ import pytest
 
 from ansible_collections.peernet.peergroup.plugins.action.group_config_export import ActionModule as ConfigExportAction
 from ansible_collections.peernet.peergroup.plugins.action.identity_export import ActionModule as IdentityExportAction
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import fileio
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.plugin_utils import document_export_action
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_export_action import (
     ControllerFileError,
@@ -112,14 +114,14 @@ def test_check_mode_reports_an_equal_file_as_unchanged(tmp_path):
 
 
 def test_a_directory_is_refused(tmp_path):
-    with pytest.raises(ControllerFileError, match="is a directory"):
+    with pytest.raises(PeerError, match="is a directory"):
         write_document(str(tmp_path), DOCUMENT, check_mode=False)
 
 
 def test_a_failed_replace_leaves_no_temp_file_and_keeps_the_old_file(tmp_path):
     path = str(tmp_path / "farm.xml")
     make_file(path, OTHER)
-    with mock.patch.object(document_export_action.os, "replace", side_effect=PermissionError(13, "Permission denied")):
+    with mock.patch.object(fileio.os, "rename", side_effect=PermissionError(13, "Permission denied")):
         with pytest.raises(ControllerFileError) as caught:
             write_document(path, DOCUMENT, check_mode=False)
     assert str(caught.value) == "cannot write controller_dest %s: Permission denied" % path
@@ -235,7 +237,7 @@ def test_a_write_error_fails_the_task_with_the_path_only(tmp_path):
     path = str(tmp_path / "a.xml")
     action = make_action(ConfigExportAction, dict(password=PASSWORD, identity="i", group="g", controller_dest=path),
                          module_result=config_result(DOCUMENT, config_xml=DOCUMENT))
-    with mock.patch.object(document_export_action.os, "replace", side_effect=OSError(28, "No space left on device")):
+    with mock.patch.object(fileio.os, "rename", side_effect=OSError(28, "No space left on device")):
         result = action.run(task_vars={})
     assert result["failed"] is True
     assert result["msg"] == "cannot write controller_dest %s: No space left on device" % path
