@@ -254,6 +254,8 @@ class Store(object):
         self.db_path = os.path.join(path, STORE_FILE)
         self._connection: Optional[sqlite3.Connection] = None
         self._depth = 0
+        # A committed write dropped key material whose old bytes the log still holds.
+        self._key_dropped = False
 
     # --- opening and closing ---------------------------------------------------
 
@@ -289,6 +291,7 @@ class Store(object):
                 # FULL: a commit is on disk before COMMIT returns (power loss included).
                 store._connection.execute("PRAGMA synchronous = FULL")
                 store._connection.execute("PRAGMA foreign_keys = ON")
+                store._erase_removed_content()
             store._ensure_schema()
         except BaseException:
             store.close()
@@ -310,6 +313,24 @@ class Store(object):
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
             time.sleep(0.005)
+
+    def _erase_removed_content(self):
+        """Zero what SQLite frees, read back: builds differ in the default of secure_delete."""
+        self._connection.execute("PRAGMA secure_delete = ON")
+        if self._connection.execute("PRAGMA secure_delete").fetchone()[0] != 1:
+            raise PeerError(
+                "PEER_E_NO_KEY_ACCESS", "store %s: SQLite did not turn on secure_delete; removed keys would stay on disk" % self.db_path
+            )
+
+    def _truncate_log(self):
+        """Checkpoint and empty the write-ahead log, which still holds the pages a removed key was on.
+
+        The change is already committed: if a reader keeps the log busy, the next
+        checkpoint or the last close (which deletes the log) erases those pages.
+        """
+        self._key_dropped = False
+        with contextlib.suppress(sqlite3.Error):
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def _ensure_schema(self):
         # A plain read when the schema is current: opening for reading writes nothing.
@@ -393,6 +414,7 @@ class Store(object):
 
         self._run("BEGIN IMMEDIATE")
         self._depth = 1
+        self._key_dropped = False
         try:
             yield self
             self._run("COMMIT")
@@ -405,6 +427,8 @@ class Store(object):
             raise
         finally:
             self._depth = 0
+        if self._key_dropped:
+            self._truncate_log()
 
     @contextlib.contextmanager
     def _writing(self):
@@ -414,6 +438,12 @@ class Store(object):
         else:
             with self.transaction():
                 yield
+
+    def _note_key_dropped(self, select_key, params, new_key):
+        """Remember to erase the log when the stored key (first column of ``select_key``) goes."""
+        rows = self._query(select_key, params)
+        if rows and rows[0][0] is not None and rows[0][0] != new_key:
+            self._key_dropped = True
 
     # --- identities --------------------------------------------------------------
 
@@ -444,6 +474,7 @@ class Store(object):
         """Insert or replace an identity, keeping its memberships."""
         _check_identity(record)
         with self._writing():
+            self._note_key_dropped("SELECT private_key FROM identity WHERE peer_name = ?", (record.peer_name,), record.private_key)
             # UPDATE, not INSERT OR REPLACE: the row its memberships refer to is never deleted.
             updated = self._run(
                 "UPDATE identity SET classifier = ?, friendly_name = ?, key_size = ?, private_key = ?, certificate = ? "
@@ -460,7 +491,9 @@ class Store(object):
         """
         with self._writing():
             self._run("DELETE FROM membership WHERE identity_peer_name = ?", (peer_name,))
-            return self._run("DELETE FROM identity WHERE peer_name = ?", (peer_name,)) > 0
+            removed = self._run("DELETE FROM identity WHERE peer_name = ?", (peer_name,)) > 0
+            self._key_dropped |= removed
+            return removed
 
     def count_memberships(self, identity_peer_name: str) -> int:
         return self._query("SELECT COUNT(*) FROM membership WHERE identity_peer_name = ?", (identity_peer_name,))[0][0]
@@ -483,6 +516,11 @@ class Store(object):
         with self._writing():
             if not self._query("SELECT 1 FROM identity WHERE peer_name = ?", (record.identity_peer_name,)):
                 raise PeerError("PEER_E_NOT_FOUND", "identity %s is not in the store" % record.identity_peer_name)
+            self._note_key_dropped(
+                "SELECT group_key FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?",
+                (record.identity_peer_name, record.group_peer_name),
+                record.group_key,
+            )
             self._run(_PUT_MEMBERSHIP, row)
 
     def get_membership(self, identity_peer_name: str, group_peer_name: str) -> Optional[MembershipRecord]:
@@ -506,14 +544,12 @@ class Store(object):
 
     def remove_membership(self, identity_peer_name: str, group_peer_name: str) -> bool:
         """Remove one membership; False if it was not there."""
+        where = (identity_peer_name, group_peer_name)
         with self._writing():
-            return (
-                self._run(
-                    "DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?",
-                    (identity_peer_name, group_peer_name),
-                )
-                > 0
+            self._note_key_dropped(
+                "SELECT group_key FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?", where, None
             )
+            return self._run("DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?", where) > 0
 
     # --- health ------------------------------------------------------------------
 

@@ -547,3 +547,76 @@ def test_sigkill_during_commits_leaves_old_or_new_state(store_dir):
         generations.append(generation)
     # Each trial starts from the state the last one left and commits at least once.
     assert generations == sorted(set(generations))
+
+
+# --- erasing removed keys ------------------------------------------------------------
+
+
+def _files_hold(store_dir, needle):
+    """The store files (database, log) that still contain ``needle``."""
+    found = []
+    for name in ("store.db", "store.db-wal", "store.db-journal"):
+        path = os.path.join(store_dir, name)
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                if needle in handle.read():
+                    found.append(name)
+    return found
+
+
+@pytest.fixture
+def build_without_secure_delete(monkeypatch):
+    """Connections start with secure_delete off, as in SQLite's own default build."""
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        connection.execute("PRAGMA secure_delete = OFF")
+        return connection
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+
+
+def test_secure_delete_is_set_whatever_the_build_default(build_without_secure_delete, store_dir):
+    with Store.open(store_dir) as store:
+        assert store._connection.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def _drop_identity_key(store):
+    store.remove_identity("0.alice")
+
+
+def _replace_identity_key(store):
+    store.put_identity(_identity(key=b"replacement key " * 8))
+
+
+def _drop_group_key(store):
+    store.remove_membership("0.alice", "0.group")
+
+
+def _replace_group_key(store):
+    store.put_membership(_membership(group_key=b"replacement group key " * 8))
+
+
+def _forget_group_key(store):
+    store.put_membership(_membership(group_key=None))
+
+
+@pytest.mark.parametrize(
+    "drop", [_drop_identity_key, _replace_identity_key, _drop_group_key, _replace_group_key, _forget_group_key]
+)
+def test_a_dropped_key_leaves_no_bytes_in_the_files(build_without_secure_delete, store_dir, drop):
+    identity_key = os.urandom(48)
+    group_key = os.urandom(48)
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity(key=identity_key))
+        store.add_identity(_identity("0.bob", "bob", "Bob"))  # the pages stay in use
+        store.put_membership(_membership(group_key=group_key))
+        store.put_membership(_membership("0.bob", group_key=None))
+        dropped = identity_key if drop.__name__.endswith("identity_key") else group_key
+        assert _files_hold(store_dir, dropped)
+        drop(store)
+        assert _files_hold(store_dir, dropped) == [], "while the store is open"
+    assert _files_hold(store_dir, dropped) == [], "after it is closed"
+    with Store.open(store_dir) as store:
+        assert store.check_integrity() == []
