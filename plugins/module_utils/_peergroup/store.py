@@ -260,12 +260,17 @@ class Store(object):
     # --- opening and closing ---------------------------------------------------
 
     @classmethod
-    def open(cls, path: str, create: bool = True) -> "Store":
+    def open(cls, path: str, create: bool = True, read_only: bool = False) -> "Store":
         """Open the store in directory ``path`` after checking ownership and modes.
 
-        ``create`` makes a missing directory (0700) and database (0600);
-        without it a missing store is ``PEER_E_NOT_FOUND``.
+        ``create`` makes a missing directory (0700) and database (0600) and gives
+        an empty database its schema. Without it a store that does not exist yet
+        (no directory, no database, or a database without schema such as the
+        empty file of a crash during creation) is ``PEER_E_NOT_FOUND``, and
+        nothing is written. ``read_only`` implies no ``create`` and makes the
+        connection refuse every write.
         """
+        create = create and not read_only
         path = os.path.abspath(path)
         db_path = os.path.join(path, STORE_FILE)
         # Before creating anything: nothing goes where others could swap it.
@@ -287,12 +292,13 @@ class Store(object):
         try:
             with store._translated():
                 store._connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-                store._use_wal()
+                if read_only:
+                    store._connection.execute("PRAGMA query_only = ON")
                 # FULL: a commit is on disk before COMMIT returns (power loss included).
                 store._connection.execute("PRAGMA synchronous = FULL")
                 store._connection.execute("PRAGMA foreign_keys = ON")
                 store._erase_removed_content()
-            store._ensure_schema()
+            store._ensure_schema(create, read_only)
         except BaseException:
             store.close()
             raise
@@ -332,10 +338,14 @@ class Store(object):
         with contextlib.suppress(sqlite3.Error):
             self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
-    def _ensure_schema(self):
+    def _ensure_schema(self, create, read_only):
         # A plain read when the schema is current: opening for reading writes nothing.
         version = self._query("PRAGMA user_version")[0][0]
         if version == 0:
+            if not create:
+                raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s holds no schema yet)" % (self.path, self.db_path))
+            with self._translated():
+                self._use_wal()
             with self.transaction():
                 # Read again under the write lock: a concurrent open may have just created it.
                 version = self._query("PRAGMA user_version")[0][0]
@@ -349,6 +359,9 @@ class Store(object):
                 "store %s has schema version %d; this collection understands version %d only (is it newer?)"
                 % (self.db_path, version, SCHEMA_VERSION),
             )
+        if not read_only:
+            with self._translated():
+                self._use_wal()  # a no-op on a store in WAL mode already
 
     def close(self) -> None:
         """Close the connection; an open transaction is rolled back. Idempotent."""

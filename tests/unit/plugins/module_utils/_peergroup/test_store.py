@@ -148,6 +148,43 @@ def test_missing_store_without_create(tmp_path):
     assert os.listdir(missing) == []
 
 
+def _empty_database(store_dir):
+    """The state a crash between creating store.db and writing its schema leaves."""
+    os.mkdir(store_dir, 0o700)
+    os.close(os.open(os.path.join(store_dir, "store.db"), os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+@pytest.mark.parametrize("options", [{"create": False}, {"read_only": True}, {"create": True, "read_only": True}])
+def test_empty_database_is_no_store_yet_and_stays_empty(store_dir, options):
+    _empty_database(store_dir)
+    error = _expect_error("PEER_E_NOT_FOUND", Store.open, store_dir, **options)
+    assert "no schema" in error.message
+    assert os.listdir(store_dir) == ["store.db"]
+    assert os.path.getsize(os.path.join(store_dir, "store.db")) == 0
+
+
+def test_empty_database_gets_its_schema_when_creating(store_dir):
+    _empty_database(store_dir)
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+    with Store.open(store_dir, read_only=True) as store:
+        assert store.list_identities() == [_identity()]
+
+
+def test_read_only_store_refuses_writes(store_dir):
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+    db_path = os.path.join(store_dir, "store.db")
+    with open(db_path, "rb") as handle:
+        before = handle.read()
+    with Store.open(store_dir, read_only=True) as store:
+        _expect_error("E_ACCESSDENIED", store.remove_identity, "0.alice")
+        _expect_error("E_ACCESSDENIED", store.put_identity, _identity(key=b"other"))
+        assert store.list_identities() == [_identity()]
+    with open(db_path, "rb") as handle:
+        assert handle.read() == before
+
+
 @pytest.mark.parametrize("mode", [0o707, 0o777, 0o770, 0o720])
 def test_refuses_directory_writable_by_others(store_dir, mode):
     os.mkdir(store_dir)
