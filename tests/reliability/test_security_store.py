@@ -11,12 +11,17 @@ traceback (finding 12), and the path checks hold against other users (finding 4)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+
+import reliability_kit as kit
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 
 
 def run_module(name, tmp_path, **args):
@@ -66,3 +71,38 @@ def test_check_mode_writes_nothing_to_an_empty_database(empty_store, tmp_path):
     result = run_module("identity", tmp_path, store_path=empty_store, classifier="alice", _ansible_check_mode=True)
     assert not result.get("failed") and result["changed"] is True, result
     assert files_of(empty_store) == {"store.db": b""}
+
+
+# --- finding 8: the imported digest never outlives another write ---------------------------
+
+
+def _stored_membership(store_path, world):
+    with contextlib.closing(Store.open(store_path, read_only=True)) as store:
+        return store.get_membership(world.owner.name, world.group)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"cloud": "Elsewhere_"}, {"scope": "link-local"}, {"cloud_flags": 1}, {"friendly_name": "Renamed farm"}, {"force_renew": True}],
+    ids=lambda change: next(iter(change)),
+)
+def test_group_module_change_clears_the_imported_digest(world, tmp_path, change):
+    store_path = world.fresh_target(tmp_path / "target")
+    assert kit.import_document(store_path, "config", world.owner_doc, world.cache)["changed"] is True
+    imported = _stored_membership(store_path, world)
+    assert imported.imported_digest is not None
+
+    with contextlib.closing(Store.open(store_path, create=False)) as store:
+        plan = operations.plan_group_present(store, world.owner.name, "farm", **change)
+        assert plan.changed is True
+        plan.apply()
+    assert _stored_membership(store_path, world).imported_digest is None
+
+    # Re-importing the original document restores what it says, as overwrite=always promises.
+    result = kit.import_document(store_path, "config", world.owner_doc, world.cache, overwrite="always")
+    restored = _stored_membership(store_path, world)
+    config_changed = set(change) & {"cloud", "scope", "cloud_flags", "force_renew"}
+    assert result["changed"] is bool(config_changed), result
+    assert (restored.cloud, restored.scope, restored.cloud_flags) == (imported.cloud, imported.scope, imported.cloud_flags)
+    assert restored.chain == imported.chain
+    assert restored.imported_digest == imported.imported_digest

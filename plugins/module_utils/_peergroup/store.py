@@ -487,15 +487,22 @@ class Store(object):
         """Insert or replace an identity, keeping its memberships."""
         _check_identity(record)
         with self._writing():
-            self._note_key_dropped("SELECT private_key FROM identity WHERE peer_name = ?", (record.peer_name,), record.private_key)
+            stored = self._query("SELECT private_key, certificate FROM identity WHERE peer_name = ?", (record.peer_name,))
+            if not stored:
+                self._run(_INSERT_IDENTITY, tuple(record))
+                return
             # UPDATE, not INSERT OR REPLACE: the row its memberships refer to is never deleted.
-            updated = self._run(
+            self._run(
                 "UPDATE identity SET classifier = ?, friendly_name = ?, key_size = ?, private_key = ?, certificate = ? "
                 "WHERE peer_name = ?",
                 tuple(record[1:]) + (record.peer_name,),
             )
-            if not updated:
-                self._run(_INSERT_IDENTITY, tuple(record))
+            old_key, old_certificate = stored[0]
+            if old_key != record.private_key:
+                self._key_dropped = True
+            if (old_key, old_certificate) != (record.private_key, record.certificate):
+                # An import checked each document's GMC against the old key: those decisions are void.
+                self._run("UPDATE membership SET imported_digest = NULL WHERE identity_peer_name = ?", (record.peer_name,))
 
     def remove_identity(self, peer_name: str) -> bool:
         """Remove an identity and its memberships; False if it was not there.
@@ -522,10 +529,17 @@ class Store(object):
             raise PeerError(exc.name, "%s: %s" % (where, exc.message)) from None
         return MembershipRecord(*values)
 
-    def put_membership(self, record: MembershipRecord) -> None:
-        """Insert or replace one (identity, group) membership; the identity must exist."""
+    def put_membership(self, record: MembershipRecord, imported_digest: Optional[str] = None) -> None:
+        """Insert or replace one (identity, group) membership; the identity must exist.
+
+        The digest stored is ``imported_digest``, never ``record.imported_digest``:
+        only the import of a document passes that document's digest, so any other
+        write makes the next import of the document decide again.
+        """
         _check_membership(record)
-        row = tuple(record[:5]) + (encode_chain(record.chain),) + tuple(record[6:])
+        if imported_digest is not None and not isinstance(imported_digest, str):
+            raise PeerError("E_INVALIDARG", "the imported digest must be text or None")
+        row = tuple(record[:5]) + (encode_chain(record.chain),) + tuple(record[6:9]) + (imported_digest,)
         with self._writing():
             if not self._query("SELECT 1 FROM identity WHERE peer_name = ?", (record.identity_peer_name,)):
                 raise PeerError("PEER_E_NOT_FOUND", "identity %s is not in the store" % record.identity_peer_name)

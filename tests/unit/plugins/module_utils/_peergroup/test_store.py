@@ -325,7 +325,7 @@ def test_put_identity_inserts_or_replaces_and_keeps_memberships(store):
 
 def test_recorded_inventory_shows_no_secret_and_takes_what_the_caller_adds(store):
     store.put_identity(_identity())
-    store.put_membership(_membership()._replace(imported_digest="ab" * 32))
+    store.put_membership(_membership(), imported_digest="ab" * 32)
     seen = []
 
     def describe(record):
@@ -371,13 +371,39 @@ def test_membership_crud(store):
     assert store.count_memberships("0.alice") == 2
 
     changed = owner._replace(scope="link-local", cloud_flags=1, chain=(b"root cert",), imported_digest="ab" * 32)
-    store.put_membership(changed)
+    store.put_membership(changed, imported_digest="ab" * 32)
     assert store.get_membership("0.alice", "0.group") == changed
     assert store.count_memberships("0.alice") == 2
 
     assert store.remove_membership("0.alice", "0.another") is True
     assert store.remove_membership("0.alice", "0.another") is False
     assert store.list_memberships("0.alice") == [changed]
+
+
+def test_only_the_import_of_a_document_keeps_its_digest(store):
+    """Any write but the import of that document clears imported_digest, whatever the record says."""
+    digest = "ab" * 32
+    store.add_identity(_identity())
+    store.add_identity(_identity("0.bob", "bob", "Bob"))
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_membership(_membership("0.bob"), imported_digest=digest)
+    assert store.get_membership("0.alice", "0.group").imported_digest == digest
+
+    # A caller that read the record and changed a field passes the old digest along unknowingly.
+    stale = store.get_membership("0.alice", "0.group")._replace(cloud="Elsewhere_")
+    store.put_membership(stale)
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    _expect_error("E_INVALIDARG", store.put_membership, _membership(), imported_digest=b"bytes")
+
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_identity(_identity(friendly_name="Alice renamed"))  # key and certificate as before
+    assert store.get_membership("0.alice", "0.group").imported_digest == digest
+    store.put_identity(_identity()._replace(certificate=b"a new certificate"))
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_identity(_identity(key=b"a new key"))
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    assert store.get_membership("0.bob", "0.group").imported_digest == digest
 
 
 def test_membership_needs_its_identity(store):
