@@ -14,13 +14,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import reliability_kit as kit
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 
 
@@ -106,3 +111,124 @@ def test_group_module_change_clears_the_imported_digest(world, tmp_path, change)
     assert (restored.cloud, restored.scope, restored.cloud_flags) == (imported.cloud, imported.scope, imported.cloud_flags)
     assert restored.chain == imported.chain
     assert restored.imported_digest == imported.imported_digest
+
+
+# --- finding 12: a corrupt store is a PeerError, never a traceback, never a key in a message ------------
+
+FUZZ_EXAMPLES = 2000 if kit.stress_mode() else 150
+COLUMNS = {
+    "identity": ["peer_name", "classifier", "friendly_name", "key_size", "private_key", "certificate"],
+    "membership": [
+        "identity_peer_name", "group_peer_name", "cloud", "scope", "cloud_flags", "chain", "group_key",
+        "group_classifier", "group_friendly_name", "imported_digest",
+    ],
+}
+# What a flipped bit or a foreign writer can leave in a column: SQL expressions over the old value or one parameter.
+REPLACEMENTS = [
+    ("CAST(%s AS TEXT)", None), ("CAST(%s AS BLOB)", None), ("NULL", None), ("?", 7), ("?", -1), ("?", 2.5),
+    ("?", ""), ("?", "galactic"), ("?", "0.x"), ("?", b""), ("?", b"\x00\x00\x00\x05abc"),
+    ("CAST(? AS TEXT)", b"\xff\xfe not UTF-8"), ("substr(%s, 1, 7)", None), ("%s || %s", None),
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_source(world, tmp_path_factory):
+    """A store holding the owner's identity and its owned membership (keys and all), checkpointed into store.db."""
+    path = world.fresh_target(tmp_path_factory.mktemp("fuzz") / "store")
+    kit.import_document(path, "config", world.owner_doc, world.cache)
+    with open(os.path.join(path, "store.db"), "rb") as handle:
+        return handle.read()
+
+
+def key_windows(world):
+    """Every 12-byte run of each private key's DER: none may reach a message."""
+    windows = set()
+    for key in (world.owner.record.private_key, world.owner_config.group_key):
+        windows.update(key[i:i + 12] for i in range(len(key) - 11))
+    return windows
+
+
+def leaks(text, windows):
+    data = text.encode("utf-8", "surrogateescape")
+    return any(data[i:i + 12] in windows for i in range(len(data) - 11))
+
+
+def read_everything(store_path, world):
+    """Every read the modules make of a store; the texts they would show (messages, problems, inventories)."""
+    texts = []
+    try:
+        store = Store.open(store_path, read_only=True)
+    except PeerError as exc:
+        return [str(exc)], False
+    with contextlib.closing(store):
+        problems = store.check_integrity()
+        texts.extend(problems)
+        reads = [
+            (store.recorded_inventory, True),
+            (lambda: operations.store_inventory(store), True),
+            (store.list_identities, False),
+            (store.list_memberships, False),
+            (lambda: store.get_identity(world.owner.name), False),
+            (lambda: store.get_membership(world.owner.name, world.group), False),
+            (lambda: store.find_identities("owner", "owner"), False),
+        ]
+        for read, shown in reads:
+            try:
+                value = read()
+            except PeerError as exc:
+                texts.append(str(exc))
+                # What a reader refuses as corrupted, the integrity check reports.
+                assert problems or exc.name != "PEER_E_CERT_STORE_CORRUPTED", exc
+            else:
+                if shown:
+                    texts.append(json.dumps(value))
+    return texts, True
+
+
+def test_fuzz_corrupted_columns_and_bits(world, fuzz_source, tmp_path_factory):
+    windows = key_windows(world)
+    workdir = tmp_path_factory.mktemp("fuzzed")
+    seen = {"examples": 0, "opened": 0, "changes": 0}
+    page = 4096
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=not kit.stress_mode(),
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        changes=st.lists(
+            st.tuples(st.sampled_from(sorted(COLUMNS)), st.integers(0, 9), st.sampled_from(REPLACEMENTS)), max_size=3
+        ),
+        # Bits of the record pages, where a flipped bit changes a record header or a value, not the file header.
+        flips=st.lists(st.tuples(st.integers(page, len(fuzz_source) - 1), st.integers(0, 7)), max_size=2),
+    )
+    def run(changes, flips):
+        seen["examples"] += 1
+        store_path = str(workdir / ("s%d" % seen["examples"]))
+        os.mkdir(store_path, 0o700)
+        db_path = os.path.join(store_path, "store.db")
+        with open(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+            handle.write(fuzz_source)
+        with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as raw:
+            for table, index, (expression, value) in changes:
+                column = COLUMNS[table][index % len(COLUMNS[table])]
+                sql = "UPDATE %s SET %s = %s" % (table, column, expression.replace("%s", column))
+                try:
+                    raw.execute(sql, () if value is None else (value,))
+                    seen["changes"] += 1
+                except sqlite3.IntegrityError:
+                    pass  # NOT NULL or a duplicate peer name: SQLite keeps the row as it was
+        with open(db_path, "r+b") as handle:
+            damaged = bytearray(handle.read())
+            for offset, bit in flips:
+                damaged[offset % len(damaged)] ^= 1 << bit
+            handle.seek(0)
+            handle.write(bytes(damaged))
+        texts, opened = read_everything(store_path, world)
+        seen["opened"] += opened
+        for text in texts:
+            assert not leaks(text, windows), text
+        shutil.rmtree(store_path)
+
+    run()
+    kit.figure("security_store.fuzz_examples", seen["examples"])
+    kit.figure("security_store.fuzz_column_changes", seen["changes"])
+    assert seen["opened"] > seen["examples"] // 2 and seen["changes"] > seen["examples"] // 2, seen

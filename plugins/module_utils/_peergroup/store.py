@@ -52,11 +52,32 @@ _SCHEMA = (
     "PRAGMA user_version = %d" % SCHEMA_VERSION,
 )
 
-_IDENTITY_COLUMNS = "peer_name, classifier, friendly_name, key_size, private_key, certificate"
-_MEMBERSHIP_COLUMNS = (
-    "identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain, group_key, "
-    "group_classifier, group_friendly_name, imported_digest"
+_OPTIONAL = type(None)
+# The Python type each column must read back as; anything else is a corrupted store.
+_IDENTITY_TYPES = (
+    ("peer_name", str),
+    ("classifier", str),
+    ("friendly_name", str),
+    ("key_size", int),
+    ("private_key", bytes),
+    ("certificate", bytes),
 )
+_MEMBERSHIP_TYPES = (
+    ("identity_peer_name", str),
+    ("group_peer_name", str),
+    ("cloud", str),
+    ("scope", str),
+    ("cloud_flags", int),
+    ("chain", bytes),
+    ("group_key", (bytes, _OPTIONAL)),
+    ("group_classifier", str),
+    ("group_friendly_name", str),
+    ("imported_digest", (str, _OPTIONAL)),
+)
+_IDENTITY_COLUMNS = ", ".join(column for column, _type in _IDENTITY_TYPES)
+_MEMBERSHIP_COLUMNS = ", ".join(column for column, _type in _MEMBERSHIP_TYPES)
+# Printed names of a damaged row: a peer name is at most 40 + 1 + 149 characters.
+_NAME_LIMIT = 190
 _INSERT_IDENTITY = "INSERT INTO identity (%s) VALUES (?, ?, ?, ?, ?, ?)" % _IDENTITY_COLUMNS
 _PUT_MEMBERSHIP = "INSERT OR REPLACE INTO membership (%s) VALUES (%s)" % (_MEMBERSHIP_COLUMNS, ", ".join("?" * 10))
 _LENGTH = struct.Struct(">I")
@@ -145,6 +166,8 @@ def encode_chain(chain) -> bytes:
 
 def decode_chain(blob: bytes) -> Tuple[bytes, ...]:
     """The inverse of ``encode_chain``; a damaged blob is a corrupted store."""
+    if not isinstance(blob, bytes):
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain is %s, not a blob" % _type_name(blob))
     certs = []
     offset = 0
     while offset < len(blob):
@@ -160,6 +183,74 @@ def decode_chain(blob: bytes) -> Tuple[bytes, ...]:
     if not certs:
         raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain is empty")
     return tuple(certs)
+
+
+class _UndecodableText(object):
+    """A TEXT value that is not UTF-8; its bytes are not kept (they may be key material)."""
+
+    __slots__ = ()
+
+
+def _text_or_marker(data):
+    # sqlite3's own decode error quotes the value, which a damaged record may take from a key.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _UndecodableText()
+
+
+_TYPE_NAMES = {
+    str: "text",
+    bytes: "a blob",
+    int: "an integer",
+    float: "a real",
+    _OPTIONAL: "null",
+    _UndecodableText: "text that is not UTF-8",
+}
+
+
+def _type_name(value_or_type):
+    wanted = value_or_type if isinstance(value_or_type, (type, tuple)) else type(value_or_type)
+    if isinstance(wanted, tuple):
+        return " or ".join(_TYPE_NAMES[one] for one in wanted)
+    return _TYPE_NAMES.get(wanted, wanted.__name__)
+
+
+def _row_label(kind, rowid, names):
+    """``identity 0.alice`` or ``membership of 0.alice in group 0.g``; the row number when a name is damaged."""
+    if all(isinstance(name, str) and len(name) <= _NAME_LIMIT and name.isprintable() for name in names):
+        return kind % tuple(names)
+    return kind.split(" ", 1)[0] + " in row %d" % rowid
+
+
+def _typed(fields, row, label):
+    """The values of ``row`` (rowid first) after checking each column's type."""
+    values = row[1:]
+    for (column, wanted), value in zip(fields, values):
+        if not isinstance(value, wanted):
+            raise PeerError(
+                "PEER_E_CERT_STORE_CORRUPTED",
+                "%s: column %s is %s, not %s" % (label, column, _type_name(value), _type_name(wanted)),
+            )
+    return values
+
+
+def _identity_record(row) -> IdentityRecord:
+    """An identity row as read (rowid first), or PEER_E_CERT_STORE_CORRUPTED naming the row."""
+    return IdentityRecord(*_typed(_IDENTITY_TYPES, row, _row_label("identity %s", row[0], row[1:2])))
+
+
+def _membership_record(row) -> MembershipRecord:
+    """A membership row as read (rowid first), or PEER_E_CERT_STORE_CORRUPTED naming the row."""
+    label = _row_label("membership of %s in group %s", row[0], row[1:3])
+    values = list(_typed(_MEMBERSHIP_TYPES, row, label))
+    if values[3] not in SCOPES:
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "%s: the scope is none of %s" % (label, ", ".join(SCOPES)))
+    try:
+        values[5] = decode_chain(values[5])
+    except PeerError as exc:
+        raise PeerError(exc.name, "%s: %s" % (label, exc.message)) from None
+    return MembershipRecord(*values)
 
 
 def _refuse(path, reason):
@@ -292,6 +383,7 @@ class Store(object):
         try:
             with store._translated():
                 store._connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+                store._connection.text_factory = _text_or_marker
                 if read_only:
                     store._connection.execute("PRAGMA query_only = ON")
                 # FULL: a commit is on disk before COMMIT returns (power loss included).
@@ -460,20 +552,26 @@ class Store(object):
 
     # --- identities --------------------------------------------------------------
 
+    def _decoded(self, decode, rows) -> list:
+        try:
+            return [decode(row) for row in rows]
+        except PeerError as exc:
+            raise PeerError(exc.name, "store %s: %s" % (self.db_path, exc.message)) from None
+
     def get_identity(self, peer_name: str) -> Optional[IdentityRecord]:
-        rows = self._query("SELECT %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
-        return IdentityRecord(*rows[0]) if rows else None
+        rows = self._query("SELECT rowid, %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
+        return self._decoded(_identity_record, rows)[0] if rows else None
 
     def find_identities(self, classifier: str, friendly_name: str) -> list:
         rows = self._query(
-            "SELECT %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
+            "SELECT rowid, %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
             (classifier, friendly_name),
         )
-        return [IdentityRecord(*row) for row in rows]
+        return self._decoded(_identity_record, rows)
 
     def list_identities(self) -> list:
-        rows = self._query("SELECT %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
-        return [IdentityRecord(*row) for row in rows]
+        rows = self._query("SELECT rowid, %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
+        return self._decoded(_identity_record, rows)
 
     def add_identity(self, record: IdentityRecord) -> None:
         """Insert a new identity; ``PEER_E_ALREADY_EXISTS`` if the peer name is taken."""
@@ -520,15 +618,6 @@ class Store(object):
 
     # --- memberships -------------------------------------------------------------
 
-    def _membership(self, row) -> MembershipRecord:
-        values = list(row)
-        try:
-            values[5] = decode_chain(values[5])
-        except PeerError as exc:
-            where = "store %s: membership of %s in group %s" % (self.db_path, values[0], values[1])
-            raise PeerError(exc.name, "%s: %s" % (where, exc.message)) from None
-        return MembershipRecord(*values)
-
     def put_membership(self, record: MembershipRecord, imported_digest: Optional[str] = None) -> None:
         """Insert or replace one (identity, group) membership; the identity must exist.
 
@@ -552,22 +641,22 @@ class Store(object):
 
     def get_membership(self, identity_peer_name: str, group_peer_name: str) -> Optional[MembershipRecord]:
         rows = self._query(
-            "SELECT %s FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?" % _MEMBERSHIP_COLUMNS,
+            "SELECT rowid, %s FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?" % _MEMBERSHIP_COLUMNS,
             (identity_peer_name, group_peer_name),
         )
-        return self._membership(rows[0]) if rows else None
+        return self._decoded(_membership_record, rows)[0] if rows else None
 
     def list_memberships(self, identity: Optional[str] = None) -> list:
         if identity is None:
             rows = self._query(
-                "SELECT %s FROM membership ORDER BY identity_peer_name, group_peer_name" % _MEMBERSHIP_COLUMNS
+                "SELECT rowid, %s FROM membership ORDER BY identity_peer_name, group_peer_name" % _MEMBERSHIP_COLUMNS
             )
         else:
             rows = self._query(
-                "SELECT %s FROM membership WHERE identity_peer_name = ? ORDER BY group_peer_name" % _MEMBERSHIP_COLUMNS,
+                "SELECT rowid, %s FROM membership WHERE identity_peer_name = ? ORDER BY group_peer_name" % _MEMBERSHIP_COLUMNS,
                 (identity,),
             )
-        return [self._membership(row) for row in rows]
+        return self._decoded(_membership_record, rows)
 
     def remove_membership(self, identity_peer_name: str, group_peer_name: str) -> bool:
         """Remove one membership; False if it was not there."""
@@ -597,24 +686,30 @@ class Store(object):
         return {"identities": [record.public_fields() for record in identities], "memberships": entries}
 
     def check_integrity(self) -> list:
-        """Problems found (empty when healthy): SQLite pages, chains, orphans."""
+        """Problems found (empty when healthy): SQLite pages, each record's columns and chain, orphans."""
         problems = []
         try:
             with self._reading():
                 problems.extend(
                     "sqlite: %s" % row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"
                 )
-                chains = self._query("SELECT identity_peer_name, group_peer_name, chain FROM membership")
-                for identity, group, blob in chains:
-                    try:
-                        decode_chain(blob)
-                    except PeerError as exc:
-                        problems.append("membership of %s in group %s: %s" % (identity, group, exc.message))
+                for decode, table, columns in (
+                    (_identity_record, "identity", _IDENTITY_COLUMNS),
+                    (_membership_record, "membership", _MEMBERSHIP_COLUMNS),
+                ):
+                    for row in self._query("SELECT rowid, %s FROM %s ORDER BY rowid" % (columns, table)):
+                        try:
+                            decode(row)
+                        except PeerError as exc:
+                            problems.append(exc.message)
                 orphans = self._query(
-                    "SELECT m.identity_peer_name, m.group_peer_name FROM membership AS m "
+                    "SELECT m.rowid, m.identity_peer_name, m.group_peer_name FROM membership AS m "
                     "LEFT JOIN identity AS i ON i.peer_name = m.identity_peer_name WHERE i.peer_name IS NULL"
                 )
-                problems.extend("membership of %s in group %s: the identity is missing" % orphan for orphan in orphans)
+                problems.extend(
+                    "%s: the identity is missing" % _row_label("membership of %s in group %s", row[0], row[1:])
+                    for row in orphans
+                )
         except PeerError as exc:
             problems.append(exc.message)
         return problems

@@ -444,6 +444,52 @@ def test_check_integrity_finds_damaged_chains_and_orphans(store, store_dir):
     _expect_error("PEER_E_CERT_STORE_CORRUPTED", store.list_memberships)
 
 
+@pytest.mark.parametrize(
+    "table, column, expression",
+    [
+        ("membership", "chain", "CAST(chain AS TEXT)"),  # the finding: one flipped bit in the record header
+        ("membership", "chain", "CAST(? AS TEXT)"),
+        ("membership", "group_key", "CAST(group_key AS TEXT)"),
+        ("membership", "cloud_flags", "0.5"),
+        ("membership", "cloud", "?"),
+        ("membership", "scope", "'galactic'"),
+        ("membership", "imported_digest", "?"),
+        ("identity", "private_key", "CAST(private_key AS TEXT)"),
+        ("identity", "private_key", "CAST(? AS TEXT)"),
+        ("identity", "certificate", "42"),
+        ("identity", "key_size", "?"),
+        ("identity", "friendly_name", "CAST(? AS TEXT)"),
+        ("identity", "peer_name", "CAST(? AS TEXT)"),
+    ],
+)
+def test_a_column_of_the_wrong_type_is_a_corrupted_store(store, store_dir, table, column, expression):
+    store.add_identity(_identity())
+    store.put_membership(_membership())
+    # Undecodable text that holds key material, or a blob where text belongs.
+    value = (b"\xff" + SECRET,) if "?" in expression else ()
+    with contextlib.closing(_raw(store_dir)) as raw:
+        raw.execute("UPDATE %s SET %s = %s" % (table, column, expression), value)
+    readers = [store.list_memberships, store.recorded_inventory, lambda: store.get_membership("0.alice", "0.group")]
+    if table == "identity":
+        readers = [store.list_identities, store.recorded_inventory]
+        if column != "peer_name":
+            readers.append(lambda: store.get_identity("0.alice"))
+        if column != "friendly_name":
+            readers.append(lambda: store.find_identities("alice", "Alice"))
+    for read in readers:
+        error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", read)
+        assert column in error.message and store_dir in error.message, error.message
+        assert "SECRET" not in str(error)
+    problems = store.check_integrity()
+    assert column in problems[0], problems
+    # A damaged peer name also leaves the membership without its identity.
+    assert len(problems) == (2 if column == "peer_name" else 1), problems
+    assert "SECRET" not in " ".join(problems)
+    if column in ("peer_name", "friendly_name") or table == "membership":
+        # The damaged record stays named when its names are intact.
+        assert ("0.alice" in problems[0]) is (column != "peer_name"), problems
+
+
 # --- transactions --------------------------------------------------------------------
 
 
