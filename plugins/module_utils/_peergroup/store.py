@@ -81,6 +81,8 @@ _NAME_LIMIT = 190
 _INSERT_IDENTITY = "INSERT INTO identity (%s) VALUES (?, ?, ?, ?, ?, ?)" % _IDENTITY_COLUMNS
 _PUT_MEMBERSHIP = "INSERT OR REPLACE INTO membership (%s) VALUES (%s)" % (_MEMBERSHIP_COLUMNS, ", ".join("?" * 10))
 _LENGTH = struct.Struct(">I")
+_MAX_SYMLINKS = 40
+_DESCRIPTORS = "/proc/self/fd"
 
 
 def default_store_path() -> str:
@@ -257,16 +259,76 @@ def _refuse(path, reason):
     return PeerError("PEER_E_NO_KEY_ACCESS", "refusing to use the store: %s %s" % (path, reason))
 
 
+def _trusted_owner(info):
+    return info.st_uid in (0, os.geteuid())
+
+
+def _lstat(path):
+    """``os.lstat``, or None when nothing is there; other failures refuse the store."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _refuse(path, "cannot be examined (%s)" % exc.strerror) from None
+
+
+def _real_path(path):
+    """``path`` (absolute) with every symbolic link resolved, like OpenSSH StrictModes wants it.
+
+    A link owned by another user than root or the effective user would let that
+    user point the store anywhere, so it is refused. From the first missing
+    component on, the path is kept as written: there is nothing to follow yet.
+    """
+    pending = [part for part in path.split("/") if part]
+    resolved = "/"
+    followed = 0
+    while pending:
+        name = pending.pop(0)
+        if name == ".":
+            continue
+        if name == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, name)
+        info = _lstat(candidate)
+        if info is None:
+            return os.path.normpath(os.path.join(candidate, *pending))
+        if stat.S_ISLNK(info.st_mode):
+            if not _trusted_owner(info):
+                raise _refuse(candidate, "is a symbolic link owned by uid %d, neither root nor uid %d" % (info.st_uid, os.geteuid()))
+            followed += 1
+            if followed > _MAX_SYMLINKS:
+                raise _refuse(path, "has more than %d symbolic links" % _MAX_SYMLINKS)
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = "/"
+            pending[:0] = [part for part in target.split("/") if part]
+            continue
+        resolved = candidate
+    return resolved
+
+
 def _check_ancestors(directory):
-    """No ancestor may let others rename entries (world-writable without sticky bit)."""
+    """Only root and the effective user may rename entries in any directory above ``directory`` (a real path).
+
+    A directory others may write to without the sticky bit (``/tmp`` has it)
+    lets them move the store away and put theirs in its place.
+    """
     current = os.path.dirname(directory)
     while True:
-        try:
-            info = os.stat(current)
-        except FileNotFoundError:
-            info = None
-        if info is not None and info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
-            raise _refuse(current, "is world-writable without the sticky bit, so others could replace the store")
+        info = _lstat(current)
+        if info is not None:
+            if not stat.S_ISDIR(info.st_mode):
+                raise _refuse(current, "is not a directory (it changed while being checked)")
+            if not _trusted_owner(info):
+                raise _refuse(current, "is owned by uid %d, neither root nor uid %d" % (info.st_uid, os.geteuid()))
+            if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+                raise _refuse(
+                    current,
+                    "is writable by group or others without the sticky bit (mode %04o), so others could replace the store"
+                    % stat.S_IMODE(info.st_mode),
+                )
         parent = os.path.dirname(current)
         if parent == current:
             return
@@ -274,24 +336,24 @@ def _check_ancestors(directory):
 
 
 def _check_directory(directory):
-    try:
-        info = os.stat(directory)
-    except FileNotFoundError:
-        raise _refuse(directory, "is a dangling symbolic link") from None
+    """The store directory (a real path): ours, 0700 at most; its stat, or None if absent."""
+    info = _lstat(directory)
+    if info is None:
+        return None
     if not stat.S_ISDIR(info.st_mode):
         raise _refuse(directory, "is not a directory")
     if info.st_uid != os.geteuid():
         raise _refuse(directory, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise _refuse(directory, "is writable by group or others (mode %04o; want 0700)" % stat.S_IMODE(info.st_mode))
+    return info
 
 
 def _check_private_file(path):
-    """A regular file of ours, not a symlink, with no group/other bits; False if absent."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return False
+    """A regular file of ours, not a symlink, with no group/other bits; its stat, or None if absent."""
+    info = _lstat(path)
+    if info is None:
+        return None
     if stat.S_ISLNK(info.st_mode):
         raise _refuse(path, "is a symbolic link")
     if not stat.S_ISREG(info.st_mode):
@@ -300,7 +362,11 @@ def _check_private_file(path):
         raise _refuse(path, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
     if info.st_mode & 0o077:
         raise _refuse(path, "is accessible by group or others (mode %04o; want 0600)" % stat.S_IMODE(info.st_mode))
-    return True
+    return info
+
+
+def _same_file(info, other):
+    return (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
 
 
 def _make_directories(directory, mode):
@@ -325,16 +391,61 @@ def _create_directory(directory):
         os.chmod(directory, 0o700)
 
 
-def _create_database_file(db_path):
+def _create_database_file(directory, checked):
+    """An empty 0600 store.db in ``directory``, the very directory ``checked`` describes."""
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        return  # made by a concurrent run; checked like any existing file
-    try:
-        # SQLite gives the -wal and -shm files the mode of this file.
-        os.fchmod(fd, 0o600)
+        if not _same_file(os.fstat(dir_fd), checked):
+            raise _refuse(directory, "was replaced while the store was being opened")
+        try:
+            fd = os.open(STORE_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        except FileExistsError:
+            return  # made by a concurrent run; checked like any existing file
+        try:
+            # SQLite gives the -wal and -shm files the mode of this file.
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        os.close(dir_fd)
+
+
+def _open_files():
+    """Descriptor -> (stat, target) of each file open in this process; None where /proc does not list them."""
+    try:
+        descriptors = os.listdir(_DESCRIPTORS)
+    except OSError:
+        return None
+    files = {}
+    for fd in descriptors:
+        link = os.path.join(_DESCRIPTORS, fd)
+        try:
+            files[fd] = (os.stat(link), os.readlink(link))
+        except OSError:
+            continue  # closed again (the listing's own descriptor)
+    return files
+
+
+def _check_opened_files(before, directory, database, db_path):
+    """The files SQLite opened since ``before`` are the checked database and private files beside it.
+
+    The checks and SQLite's open are separate steps: this catches a swap in between.
+    """
+    found = False
+    opened = {} if before is None else _open_files() or {}
+    for fd, (info, target) in sorted(opened.items()):
+        if fd in before and _same_file(before[fd][0], info) or not stat.S_ISREG(info.st_mode):
+            continue
+        if _same_file(info, database):
+            found = True
+        elif target == db_path:
+            raise _refuse(db_path, "is not the file that was checked (it was replaced while the store was being opened)")
+        elif os.path.dirname(target) != directory or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise _refuse(target, "was opened by SQLite but is not a private file of the checked store directory")
+    # SQLite reuses a descriptor it keeps for the same file in this process; or /proc is missing.
+    current = None if found else _lstat(db_path)
+    if not found and (current is None or not _same_file(current, database)):
+        raise _refuse(db_path, "is not the file that was checked (it was replaced while the store was being opened)")
 
 
 class Store(object):
@@ -363,26 +474,36 @@ class Store(object):
         """
         create = create and not read_only
         path = os.path.abspath(path)
-        db_path = os.path.join(path, STORE_FILE)
         # Before creating anything: nothing goes where others could swap it.
-        _check_ancestors(path)
-        if not os.path.lexists(path):
-            if not create:
-                raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)
-            _create_directory(path)
-        _check_directory(path)
-        if not _check_private_file(db_path):
-            if not create:
-                raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s is missing)" % (path, db_path))
-            _create_database_file(db_path)
-            _check_private_file(db_path)
+        real = _real_path(path)
+        _check_ancestors(real)
+        if create and not os.path.lexists(real):
+            _create_directory(real)
+            # Checked again as it now is: a concurrent run, or someone else, may have made it.
+            real = _real_path(path)
+            _check_ancestors(real)
+        directory = _check_directory(real)
+        if directory is None:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)
+        db_path = os.path.join(real, STORE_FILE)
+        database = _check_private_file(db_path)
+        if database is None and create:
+            _create_database_file(real, directory)
+            database = _check_private_file(db_path)
+        if database is None:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s is missing)" % (path, db_path))
         for side_file in (db_path + "-wal", db_path + "-shm", db_path + "-journal"):
             _check_private_file(side_file)
 
         store = cls(path)
         try:
+            before = _open_files()
             with store._translated():
                 store._connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+                _check_opened_files(before, real, database, db_path)
+                # A first read opens the log and its index (WAL): checked before anything is written.
+                store._connection.execute("PRAGMA schema_version").fetchall()
+                _check_opened_files(before, real, database, db_path)
                 store._connection.text_factory = _text_or_marker
                 if read_only:
                     store._connection.execute("PRAGMA query_only = ON")

@@ -14,11 +14,13 @@ import contextlib
 import os
 import random
 import select
+import shutil
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -211,6 +213,161 @@ def test_refuses_world_writable_parent_without_sticky_bit(tmp_path):
     assert not (parent / "peernet").exists()
     os.chmod(str(parent), 0o1777)  # like /tmp
     Store.open(str(parent / "peernet")).close()
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o775, 0o757])
+def test_refuses_ancestor_writable_by_others_without_sticky_bit(tmp_path, mode):
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(str(parent), mode)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(parent / "deeper" / "peernet"))
+    assert str(parent) in error.message and "sticky" in error.message
+    assert not (parent / "deeper").exists()
+    os.chmod(str(parent), mode | stat.S_ISVTX)
+    Store.open(str(parent / "deeper" / "peernet")).close()
+
+
+@ROOT
+def test_refuses_ancestor_of_another_user(tmp_path):
+    parent = tmp_path / "theirs"
+    parent.mkdir(mode=0o755)
+    os.chown(str(parent), NOBODY, NOBODY)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(parent / "peernet"))
+    assert str(parent) in error.message and "owned by uid %d" % NOBODY in error.message
+    assert os.listdir(str(parent)) == []
+
+
+def test_checks_the_ancestors_of_the_real_path(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(str(shared), 0o770)
+    (tmp_path / "mine").mkdir(mode=0o700)
+    os.symlink(str(shared), str(tmp_path / "mine" / "link"))
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(tmp_path / "mine" / "link" / "peernet"))
+    assert str(shared) in error.message and "sticky" in error.message
+    assert os.listdir(str(shared)) == []
+
+
+@ROOT
+@pytest.mark.parametrize("where", ["store", "ancestor", "link in a link"])
+def test_refuses_symbolic_link_of_another_user(tmp_path, where):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    Store.open(str(real / "peernet")).close()
+    if where == "store":
+        link, path = tmp_path / "link", tmp_path / "link"
+        os.symlink(str(real / "peernet"), str(link))
+    elif where == "ancestor":
+        link, path = tmp_path / "link", tmp_path / "link" / "peernet"
+        os.symlink(str(real), str(link))
+    else:
+        link, path = tmp_path / "inner", tmp_path / "outer" / "peernet"
+        os.symlink(str(real), str(link))
+        os.symlink(str(link), str(tmp_path / "outer"))
+    Store.open(str(path)).close()  # our own links are followed
+    os.chown(str(link), NOBODY, NOBODY, follow_symlinks=False)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(path))
+    assert str(link) in error.message and "symbolic link owned by uid %d" % NOBODY in error.message
+
+
+def test_refuses_a_symbolic_link_loop(tmp_path):
+    os.symlink(str(tmp_path / "b"), str(tmp_path / "a"))
+    os.symlink(str(tmp_path / "a"), str(tmp_path / "b"))
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(tmp_path / "a" / "peernet"))
+    assert "symbolic links" in error.message
+
+
+def _foreign_database(path, source):
+    """Another user's world-writable copy of a store at ``path``."""
+    with open(os.path.join(source, "store.db"), "rb") as handle:
+        content = handle.read()
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+        handle.write(content)
+    os.chmod(path, 0o666)
+    os.chown(path, NOBODY, NOBODY)
+
+
+def _swap_directory(store_dir, source):
+    os.rename(store_dir, store_dir + ".checked")
+    os.mkdir(store_dir, 0o700)
+    _foreign_database(os.path.join(store_dir, "store.db"), source)
+
+
+def _swap_database(store_dir, source):
+    _foreign_database(os.path.join(store_dir, "elsewhere.db"), source)
+    os.rename(os.path.join(store_dir, "elsewhere.db"), os.path.join(store_dir, "store.db"))
+
+
+def _swap_log(store_dir, source):
+    # Not empty: SQLite replaces an empty log itself.
+    path = os.path.join(store_dir, "elsewhere")
+    with open(path, "wb") as handle:
+        handle.write(b"not a log" * 20)
+    os.chmod(path, 0o666)
+    os.chown(path, NOBODY, NOBODY)
+    os.rename(path, os.path.join(store_dir, "store.db-wal"))
+
+
+@ROOT
+@pytest.mark.parametrize("swap, reason", [(_swap_directory, "replaced"), (_swap_database, "replaced"), (_swap_log, "not a private file")])
+def test_a_swap_between_the_checks_and_the_open_is_refused(store_dir, tmp_path, monkeypatch, swap, reason):
+    """What the checks saw must be what SQLite opens, or no key goes anywhere."""
+    source = str(tmp_path / "source")
+    with Store.open(source) as store:
+        store.add_identity(_identity("0.someone", "someone", "Someone", key=b"their key"))
+    Store.open(store_dir).close()
+    real_connect = sqlite3.connect
+
+    def connect_after_a_swap(*args, **kwargs):
+        swap(store_dir, source)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect_after_a_swap)
+    with pytest.raises(PeerError) as caught:
+        with Store.open(store_dir) as store:
+            store.add_identity(_identity())
+    assert caught.value.name == "PEER_E_NO_KEY_ACCESS", str(caught.value)
+    assert reason in caught.value.message, caught.value.message
+    monkeypatch.undo()
+    for name in os.listdir(store_dir):
+        with open(os.path.join(store_dir, name), "rb") as handle:
+            assert SECRET not in handle.read(), name
+    if swap is not _swap_log:
+        with contextlib.closing(_raw(store_dir)) as raw:
+            assert raw.execute("SELECT peer_name FROM identity").fetchall() == [("0.someone",)]
+
+
+@ROOT
+def test_a_user_other_than_root_keeps_working_in_sticky_tmp():
+    """The rules for an unprivileged user: its own and root's links and directories are fine, a sticky bit too."""
+    top = tempfile.mkdtemp(prefix="peernet-test-")  # tmp_path's parents are closed to other users
+    try:
+        os.chmod(top, 0o755)
+        shared = os.path.join(top, "tmp")
+        os.mkdir(shared)
+        os.chmod(shared, 0o1777)
+        os.symlink(shared, os.path.join(top, "root-link"))
+        pid = os.fork()
+        if pid == 0:  # the child: effective uid nobody, reports through its exit status
+            status = 1
+            try:
+                os.setegid(NOBODY)
+                os.seteuid(NOBODY)
+                home = os.path.join(top, "root-link", "home")
+                os.mkdir(home, 0o700)
+                os.symlink(home, os.path.join(shared, "link"))
+                with Store.open(os.path.join(shared, "link", ".local", "share", "peernet")) as store:
+                    store.add_identity(_identity())
+                with Store.open(os.path.join(home, ".local", "share", "peernet"), read_only=True) as store:
+                    status = 0 if store.list_identities() == [_identity()] else 2
+            except BaseException as exc:  # the parent shows it
+                sys.stderr.write("child: %r\n" % (exc,))
+            finally:
+                os._exit(status)
+        _unused, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    finally:
+        shutil.rmtree(top)
 
 
 def test_refuses_symlinked_database(store, store_dir, tmp_path):
