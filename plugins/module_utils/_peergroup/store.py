@@ -300,7 +300,10 @@ def _real_path(path):
             followed += 1
             if followed > _MAX_SYMLINKS:
                 raise _refuse(path, "has more than %d symbolic links" % _MAX_SYMLINKS)
-            target = os.readlink(candidate)
+            try:
+                target = os.readlink(candidate)
+            except OSError as exc:
+                raise _refuse(candidate, "cannot be examined (%s)" % exc.strerror) from None
             if target.startswith("/"):
                 resolved = "/"
             pending[:0] = [part for part in target.split("/") if part]
