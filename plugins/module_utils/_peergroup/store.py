@@ -557,27 +557,28 @@ class Store(object):
     def _ensure_schema(self, create, read_only):
         # A plain read when the schema is current: opening for reading writes nothing.
         version = self._query("PRAGMA user_version")[0][0]
-        if version == 0:
-            if not create:
-                raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s holds no schema yet)" % (self.path, self.db_path))
+        if version == 0 and not create:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s holds no schema yet)" % (self.path, self.db_path))
+        self._check_version(version)
+        if not read_only:
             with self._translated():
-                self._use_wal()
+                self._use_wal()  # a no-op once the store is in WAL mode
+        if version == 0:
             with self.transaction():
                 # Read again under the write lock: a concurrent open may have just created it.
                 version = self._query("PRAGMA user_version")[0][0]
                 if version == 0:
                     for statement in _SCHEMA:
                         self._run(statement)
-                    version = SCHEMA_VERSION
-        if version != SCHEMA_VERSION:
+                self._check_version(version)
+
+    def _check_version(self, version):
+        if version not in (0, SCHEMA_VERSION):
             raise PeerError(
                 "PEER_E_UNSUPPORTED_VERSION",
                 "store %s has schema version %d; this collection understands version %d only (is it newer?)"
                 % (self.db_path, version, SCHEMA_VERSION),
             )
-        if not read_only:
-            with self._translated():
-                self._use_wal()  # a no-op on a store in WAL mode already
 
     def close(self) -> None:
         """Close the connection; an open transaction is rolled back. Idempotent."""
