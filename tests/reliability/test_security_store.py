@@ -115,6 +115,19 @@ def test_group_module_change_clears_the_imported_digest(world, tmp_path, change)
 
 # --- finding 12: a corrupt store is a PeerError, never a traceback, never a key in a message ------------
 
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_store_info_reports_a_chain_read_back_as_text(world, tmp_path, verify):
+    """The reported case: one flipped bit in a record header turns the chain BLOB into TEXT."""
+    store_path = world.fresh_target(tmp_path / "target")
+    kit.import_document(store_path, "config", world.owner_doc, world.cache)
+    with contextlib.closing(sqlite3.connect(os.path.join(store_path, "store.db"), isolation_level=None)) as raw:
+        raw.execute("UPDATE membership SET chain = CAST(chain AS TEXT)")
+        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    result = run_module("store_info", tmp_path, store_path=store_path, verify=verify)
+    assert result.get("failed") and result["hresult"]["name"] == "PEER_E_CERT_STORE_CORRUPTED", result
+    assert "column chain" in result["msg"] and world.group in result["msg"], result
+
 FUZZ_EXAMPLES = 2000 if kit.stress_mode() else 150
 COLUMNS = {
     "identity": ["peer_name", "classifier", "friendly_name", "key_size", "private_key", "certificate"],
