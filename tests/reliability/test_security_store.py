@@ -2,11 +2,12 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The host store's security findings of issue 18, through the real modules and operations.
+"""The host store's findings of issue 18, through the real modules and operations.
 
 Read-only paths write nothing (finding 13), an imported digest never outlives a change made
-by anything but that document's import (finding 8), a corrupt store is a PeerError and never a
-traceback (finding 12), and the path checks hold against other users (finding 4).
+by anything but that document's import (finding 8), and a corrupt store is a PeerError, never a
+traceback and never a key in a message (finding 12). The path checks (finding 4) are tested in
+test_store_permissions.py and the unit tests of the store.
 """
 
 from __future__ import annotations
