@@ -41,18 +41,26 @@ def check_requirements(module):
 
 @contextlib.contextmanager
 def open_store(module):
-    """The store at ``store_path``; in check mode a missing store reads as empty.
+    """The store at ``store_path``; in check mode read-only, and a missing store reads as empty.
 
-    Check mode must not create anything, so a store that does not exist yet is
-    stood in for by an empty throw-away one.
+    Check mode must not write anything, so a store that does not exist yet (also
+    an empty store.db) is stood in for by an empty throw-away one.
     """
     path = module.params.get("store_path") or default_store_path()
-    if module.check_mode and not os.path.exists(os.path.join(path, "store.db")):
+    if not module.check_mode:
+        with contextlib.closing(Store.open(path, create=True)) as store:
+            yield store
+        return
+    try:
+        store = Store.open(path, read_only=True)
+    except PeerError as exc:
+        if exc.name != "PEER_E_NOT_FOUND":
+            raise
         with tempfile.TemporaryDirectory(prefix="peernet-check-") as scratch:
             with contextlib.closing(Store.open(os.path.join(scratch, "store"), create=True)) as store:
                 yield store
         return
-    with contextlib.closing(Store.open(path, create=True)) as store:
+    with contextlib.closing(store):
         yield store
 
 

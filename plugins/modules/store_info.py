@@ -178,13 +178,14 @@ def main():
         result["integrity_problems"] = []
     if os.path.exists(os.path.join(path, "store.db")):
         try:
-            store = Store.open(path, create=False)
+            store = Store.open(path, read_only=True)
             try:
                 result.update(_verified_inventory(store) if verify else store.recorded_inventory(), exists=True)
             finally:
                 store.close()
         except PeerError as exc:
-            module_support.fail_peer_error(module, exc)
+            if exc.name != "PEER_E_NOT_FOUND":  # an empty store.db: no store yet
+                module_support.fail_peer_error(module, exc)
     module.exit_json(**result)
 
 

@@ -80,6 +80,22 @@ def store_symlink_to_foreign_dir(store, parent):
     _chown(real, FOREIGN_UID)
 
 
+def group_writable_parent(store, parent):
+    os.chmod(parent, 0o770)
+
+
+def foreign_owned_parent(store, parent):
+    _chown(parent, FOREIGN_UID)
+
+
+def foreign_owned_store_symlink(store, parent):
+    # The directory it points to is sound: the link's owner could repoint it at any time.
+    real = os.path.join(parent, "real-store")
+    os.rename(store, real)
+    os.symlink(real, store)
+    _chown(store, FOREIGN_UID)
+
+
 SPOILERS = [
     world_writable_dir,
     group_writable_dir,
@@ -91,11 +107,14 @@ SPOILERS = [
     world_writable_parent,
     database_symlink,
     store_symlink_to_foreign_dir,
+    group_writable_parent,
+    foreign_owned_parent,
+    foreign_owned_store_symlink,
 ]
 
 
 # The module run (a Python start-up each) for the three kinds of refusal; the core for all.
-THROUGH_THE_MODULE = {"world_writable_dir", "foreign_owned_database", "database_symlink"}
+THROUGH_THE_MODULE = {"world_writable_dir", "foreign_owned_database", "database_symlink", "foreign_owned_store_symlink"}
 
 
 def spoiled_name(store):

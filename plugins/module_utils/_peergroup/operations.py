@@ -488,7 +488,7 @@ def _decide_group_import(store, sealed, cache, overwrite):
         def remember_digest():
             # Bookkeeping only: the next import of these bytes skips the KDF.
             with store.transaction():
-                store.put_membership(existing._replace(imported_digest=sealed.digest))
+                store.put_membership(existing, imported_digest=sealed.digest)
 
         return Plan(False, before, before, result, remember_digest)
 
@@ -520,7 +520,7 @@ def _decide_group_import(store, sealed, cache, overwrite):
 
     def apply():
         with store.transaction():
-            store.put_membership(new_record)
+            store.put_membership(new_record, imported_digest=sealed.digest)
 
     return Plan(True, before, after, result, apply)
 

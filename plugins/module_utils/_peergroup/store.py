@@ -52,14 +52,37 @@ _SCHEMA = (
     "PRAGMA user_version = %d" % SCHEMA_VERSION,
 )
 
-_IDENTITY_COLUMNS = "peer_name, classifier, friendly_name, key_size, private_key, certificate"
-_MEMBERSHIP_COLUMNS = (
-    "identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain, group_key, "
-    "group_classifier, group_friendly_name, imported_digest"
+_OPTIONAL = type(None)
+# The Python type each column must read back as; anything else is a corrupted store.
+_IDENTITY_TYPES = (
+    ("peer_name", str),
+    ("classifier", str),
+    ("friendly_name", str),
+    ("key_size", int),
+    ("private_key", bytes),
+    ("certificate", bytes),
 )
+_MEMBERSHIP_TYPES = (
+    ("identity_peer_name", str),
+    ("group_peer_name", str),
+    ("cloud", str),
+    ("scope", str),
+    ("cloud_flags", int),
+    ("chain", bytes),
+    ("group_key", (bytes, _OPTIONAL)),
+    ("group_classifier", str),
+    ("group_friendly_name", str),
+    ("imported_digest", (str, _OPTIONAL)),
+)
+_IDENTITY_COLUMNS = ", ".join(column for column, _type in _IDENTITY_TYPES)
+_MEMBERSHIP_COLUMNS = ", ".join(column for column, _type in _MEMBERSHIP_TYPES)
+# Printed names of a damaged row: a peer name is at most 40 + 1 + 149 characters.
+_NAME_LIMIT = 190
 _INSERT_IDENTITY = "INSERT INTO identity (%s) VALUES (?, ?, ?, ?, ?, ?)" % _IDENTITY_COLUMNS
 _PUT_MEMBERSHIP = "INSERT OR REPLACE INTO membership (%s) VALUES (%s)" % (_MEMBERSHIP_COLUMNS, ", ".join("?" * 10))
 _LENGTH = struct.Struct(">I")
+_MAX_SYMLINKS = 40
+_DESCRIPTORS = "/proc/self/fd"
 
 
 def default_store_path() -> str:
@@ -145,6 +168,8 @@ def encode_chain(chain) -> bytes:
 
 def decode_chain(blob: bytes) -> Tuple[bytes, ...]:
     """The inverse of ``encode_chain``; a damaged blob is a corrupted store."""
+    if not isinstance(blob, bytes):
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "a stored certificate chain is %s, not a blob" % _type_name(blob))
     certs = []
     offset = 0
     while offset < len(blob):
@@ -162,20 +187,151 @@ def decode_chain(blob: bytes) -> Tuple[bytes, ...]:
     return tuple(certs)
 
 
+class _UndecodableText(object):
+    """A TEXT value that is not UTF-8; its bytes are not kept (they may be key material)."""
+
+    __slots__ = ()
+
+
+def _text_or_marker(data):
+    # sqlite3's own decode error quotes the value, which a damaged record may take from a key.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _UndecodableText()
+
+
+_TYPE_NAMES = {
+    str: "text",
+    bytes: "a blob",
+    int: "an integer",
+    float: "a real",
+    _OPTIONAL: "null",
+    _UndecodableText: "text that is not UTF-8",
+}
+
+
+def _type_name(value_or_type):
+    wanted = value_or_type if isinstance(value_or_type, (type, tuple)) else type(value_or_type)
+    if isinstance(wanted, tuple):
+        return " or ".join(_TYPE_NAMES[one] for one in wanted)
+    return _TYPE_NAMES.get(wanted, wanted.__name__)
+
+
+def _row_label(kind, rowid, names):
+    """``identity 0.alice`` or ``membership of 0.alice in group 0.g``; the row number when a name is damaged."""
+    if all(isinstance(name, str) and len(name) <= _NAME_LIMIT and name.isprintable() for name in names):
+        return kind % tuple(names)
+    return kind.split(" ", 1)[0] + " in row %d" % rowid
+
+
+def _typed(fields, row, label):
+    """The values of ``row`` (rowid first) after checking each column's type."""
+    values = row[1:]
+    for (column, wanted), value in zip(fields, values):
+        if not isinstance(value, wanted):
+            raise PeerError(
+                "PEER_E_CERT_STORE_CORRUPTED",
+                "%s: column %s is %s, not %s" % (label, column, _type_name(value), _type_name(wanted)),
+            )
+    return values
+
+
+def _identity_record(row) -> IdentityRecord:
+    """An identity row as read (rowid first), or PEER_E_CERT_STORE_CORRUPTED naming the row."""
+    return IdentityRecord(*_typed(_IDENTITY_TYPES, row, _row_label("identity %s", row[0], row[1:2])))
+
+
+def _membership_record(row) -> MembershipRecord:
+    """A membership row as read (rowid first), or PEER_E_CERT_STORE_CORRUPTED naming the row."""
+    label = _row_label("membership of %s in group %s", row[0], row[1:3])
+    values = list(_typed(_MEMBERSHIP_TYPES, row, label))
+    if values[3] not in SCOPES:
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "%s: the scope is none of %s" % (label, ", ".join(SCOPES)))
+    try:
+        values[5] = decode_chain(values[5])
+    except PeerError as exc:
+        raise PeerError(exc.name, "%s: %s" % (label, exc.message)) from None
+    return MembershipRecord(*values)
+
+
 def _refuse(path, reason):
     return PeerError("PEER_E_NO_KEY_ACCESS", "refusing to use the store: %s %s" % (path, reason))
 
 
+def _trusted_owner(info):
+    return info.st_uid in (0, os.geteuid())
+
+
+def _lstat(path):
+    """``os.lstat``, or None when nothing is there; other failures refuse the store."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _refuse(path, "cannot be examined (%s)" % exc.strerror) from None
+
+
+def _real_path(path):
+    """``path`` (absolute) with every symbolic link resolved, like OpenSSH StrictModes wants it.
+
+    A link owned by another user than root or the effective user would let that
+    user point the store anywhere, so it is refused. From the first missing
+    component on, the path is kept as written: there is nothing to follow yet.
+    """
+    pending = [part for part in path.split("/") if part]
+    resolved = "/"
+    followed = 0
+    while pending:
+        name = pending.pop(0)
+        if name == ".":
+            continue
+        if name == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, name)
+        info = _lstat(candidate)
+        if info is None:
+            return os.path.normpath(os.path.join(candidate, *pending))
+        if stat.S_ISLNK(info.st_mode):
+            if not _trusted_owner(info):
+                raise _refuse(candidate, "is a symbolic link owned by uid %d, neither root nor uid %d" % (info.st_uid, os.geteuid()))
+            followed += 1
+            if followed > _MAX_SYMLINKS:
+                raise _refuse(path, "has more than %d symbolic links" % _MAX_SYMLINKS)
+            try:
+                target = os.readlink(candidate)
+            except OSError as exc:
+                raise _refuse(candidate, "cannot be examined (%s)" % exc.strerror) from None
+            if target.startswith("/"):
+                resolved = "/"
+            pending[:0] = [part for part in target.split("/") if part]
+            continue
+        resolved = candidate
+    return resolved
+
+
 def _check_ancestors(directory):
-    """No ancestor may let others rename entries (world-writable without sticky bit)."""
+    """Only root and the effective user may rename entries in any directory above ``directory`` (a real path).
+
+    A directory others may write to without the sticky bit (``/tmp`` has it)
+    lets them move the store away and put theirs in its place.
+    """
     current = os.path.dirname(directory)
     while True:
-        try:
-            info = os.stat(current)
-        except FileNotFoundError:
-            info = None
-        if info is not None and info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
-            raise _refuse(current, "is world-writable without the sticky bit, so others could replace the store")
+        info = _lstat(current)
+        if info is not None:
+            if not stat.S_ISDIR(info.st_mode):
+                raise _refuse(current, "is not a directory (it changed while being checked)")
+            if not _trusted_owner(info):
+                raise _refuse(current, "is owned by uid %d, neither root nor uid %d" % (info.st_uid, os.geteuid()))
+            if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+                raise _refuse(
+                    current,
+                    "is writable by group or others without the sticky bit (mode %04o), so others could replace the store"
+                    % stat.S_IMODE(info.st_mode),
+                )
         parent = os.path.dirname(current)
         if parent == current:
             return
@@ -183,24 +339,24 @@ def _check_ancestors(directory):
 
 
 def _check_directory(directory):
-    try:
-        info = os.stat(directory)
-    except FileNotFoundError:
-        raise _refuse(directory, "is a dangling symbolic link") from None
+    """The store directory (a real path): ours, 0700 at most; its stat, or None if absent."""
+    info = _lstat(directory)
+    if info is None:
+        return None
     if not stat.S_ISDIR(info.st_mode):
         raise _refuse(directory, "is not a directory")
     if info.st_uid != os.geteuid():
         raise _refuse(directory, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise _refuse(directory, "is writable by group or others (mode %04o; want 0700)" % stat.S_IMODE(info.st_mode))
+    return info
 
 
 def _check_private_file(path):
-    """A regular file of ours, not a symlink, with no group/other bits; False if absent."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return False
+    """A regular file of ours, not a symlink, with no group/other bits; its stat, or None if absent."""
+    info = _lstat(path)
+    if info is None:
+        return None
     if stat.S_ISLNK(info.st_mode):
         raise _refuse(path, "is a symbolic link")
     if not stat.S_ISREG(info.st_mode):
@@ -209,7 +365,11 @@ def _check_private_file(path):
         raise _refuse(path, "is owned by uid %d, not by uid %d" % (info.st_uid, os.geteuid()))
     if info.st_mode & 0o077:
         raise _refuse(path, "is accessible by group or others (mode %04o; want 0600)" % stat.S_IMODE(info.st_mode))
-    return True
+    return info
+
+
+def _same_file(info, other):
+    return (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
 
 
 def _make_directories(directory, mode):
@@ -234,16 +394,61 @@ def _create_directory(directory):
         os.chmod(directory, 0o700)
 
 
-def _create_database_file(db_path):
+def _create_database_file(directory, checked):
+    """An empty 0600 store.db in ``directory``, the very directory ``checked`` describes."""
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        return  # made by a concurrent run; checked like any existing file
-    try:
-        # SQLite gives the -wal and -shm files the mode of this file.
-        os.fchmod(fd, 0o600)
+        if not _same_file(os.fstat(dir_fd), checked):
+            raise _refuse(directory, "was replaced while the store was being opened")
+        try:
+            fd = os.open(STORE_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        except FileExistsError:
+            return  # made by a concurrent run; checked like any existing file
+        try:
+            # SQLite gives the -wal and -shm files the mode of this file.
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        os.close(dir_fd)
+
+
+def _open_files():
+    """Descriptor -> (stat, target) of each file open in this process; None where /proc does not list them."""
+    try:
+        descriptors = os.listdir(_DESCRIPTORS)
+    except OSError:
+        return None
+    files = {}
+    for fd in descriptors:
+        link = os.path.join(_DESCRIPTORS, fd)
+        try:
+            files[fd] = (os.stat(link), os.readlink(link))
+        except OSError:
+            continue  # closed again (the listing's own descriptor)
+    return files
+
+
+def _check_opened_files(before, directory, database, db_path):
+    """The files SQLite opened since ``before`` are the checked database and private files beside it.
+
+    The checks and SQLite's open are separate steps: this catches a swap in between.
+    """
+    found = False
+    opened = {} if before is None else _open_files() or {}
+    for fd, (info, target) in sorted(opened.items()):
+        if fd in before and _same_file(before[fd][0], info) or not stat.S_ISREG(info.st_mode):
+            continue
+        if _same_file(info, database):
+            found = True
+        elif target == db_path:
+            raise _refuse(db_path, "is not the file that was checked (it was replaced while the store was being opened)")
+        elif os.path.dirname(target) != directory or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise _refuse(target, "was opened by SQLite but is not a private file of the checked store directory")
+    # SQLite reuses a descriptor it keeps for the same file in this process; or /proc is missing.
+    current = None if found else _lstat(db_path)
+    if not found and (current is None or not _same_file(current, database)):
+        raise _refuse(db_path, "is not the file that was checked (it was replaced while the store was being opened)")
 
 
 class Store(object):
@@ -254,42 +459,62 @@ class Store(object):
         self.db_path = os.path.join(path, STORE_FILE)
         self._connection: Optional[sqlite3.Connection] = None
         self._depth = 0
+        # A committed write dropped key material whose old bytes the log still holds.
+        self._key_dropped = False
 
     # --- opening and closing ---------------------------------------------------
 
     @classmethod
-    def open(cls, path: str, create: bool = True) -> "Store":
+    def open(cls, path: str, create: bool = True, read_only: bool = False) -> "Store":
         """Open the store in directory ``path`` after checking ownership and modes.
 
-        ``create`` makes a missing directory (0700) and database (0600);
-        without it a missing store is ``PEER_E_NOT_FOUND``.
+        ``create`` makes a missing directory (0700) and database (0600) and gives
+        an empty database its schema. Without it a store that does not exist yet
+        (no directory, no database, or a database without schema such as the
+        empty file of a crash during creation) is ``PEER_E_NOT_FOUND``, and
+        nothing is written. ``read_only`` implies no ``create`` and makes the
+        connection refuse every write.
         """
+        create = create and not read_only
         path = os.path.abspath(path)
-        db_path = os.path.join(path, STORE_FILE)
         # Before creating anything: nothing goes where others could swap it.
-        _check_ancestors(path)
-        if not os.path.lexists(path):
-            if not create:
-                raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)
-            _create_directory(path)
-        _check_directory(path)
-        if not _check_private_file(db_path):
-            if not create:
-                raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s is missing)" % (path, db_path))
-            _create_database_file(db_path)
-            _check_private_file(db_path)
+        real = _real_path(path)
+        _check_ancestors(real)
+        if create and not os.path.lexists(real):
+            _create_directory(real)
+            # Checked again as it now is: a concurrent run, or someone else, may have made it.
+            real = _real_path(path)
+            _check_ancestors(real)
+        directory = _check_directory(real)
+        if directory is None:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)
+        db_path = os.path.join(real, STORE_FILE)
+        database = _check_private_file(db_path)
+        if database is None and create:
+            _create_database_file(real, directory)
+            database = _check_private_file(db_path)
+        if database is None:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s is missing)" % (path, db_path))
         for side_file in (db_path + "-wal", db_path + "-shm", db_path + "-journal"):
             _check_private_file(side_file)
 
         store = cls(path)
         try:
+            before = _open_files()
             with store._translated():
                 store._connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-                store._use_wal()
+                _check_opened_files(before, real, database, db_path)
+                # A first read opens the log and its index (WAL): checked before anything is written.
+                store._connection.execute("PRAGMA schema_version").fetchall()
+                _check_opened_files(before, real, database, db_path)
+                store._connection.text_factory = _text_or_marker
+                if read_only:
+                    store._connection.execute("PRAGMA query_only = ON")
                 # FULL: a commit is on disk before COMMIT returns (power loss included).
                 store._connection.execute("PRAGMA synchronous = FULL")
                 store._connection.execute("PRAGMA foreign_keys = ON")
-            store._ensure_schema()
+                store._erase_removed_content()
+            store._ensure_schema(create, read_only)
         except BaseException:
             store.close()
             raise
@@ -311,9 +536,33 @@ class Store(object):
                     raise
             time.sleep(0.005)
 
-    def _ensure_schema(self):
+    def _erase_removed_content(self):
+        """Zero what SQLite frees, read back: builds differ in the default of secure_delete."""
+        self._connection.execute("PRAGMA secure_delete = ON")
+        if self._connection.execute("PRAGMA secure_delete").fetchone()[0] != 1:
+            raise PeerError(
+                "PEER_E_NO_KEY_ACCESS", "store %s: SQLite did not turn on secure_delete; removed keys would stay on disk" % self.db_path
+            )
+
+    def _truncate_log(self):
+        """Checkpoint and empty the write-ahead log, which still holds the pages a removed key was on.
+
+        The change is already committed: if a reader keeps the log busy, the next
+        checkpoint or the last close (which deletes the log) erases those pages.
+        """
+        self._key_dropped = False
+        with contextlib.suppress(sqlite3.Error):
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def _ensure_schema(self, create, read_only):
         # A plain read when the schema is current: opening for reading writes nothing.
         version = self._query("PRAGMA user_version")[0][0]
+        if version == 0 and not create:
+            raise PeerError("PEER_E_NOT_FOUND", "no store at %s (%s holds no schema yet)" % (self.path, self.db_path))
+        self._check_version(version)
+        if not read_only:
+            with self._translated():
+                self._use_wal()  # a no-op once the store is in WAL mode
         if version == 0:
             with self.transaction():
                 # Read again under the write lock: a concurrent open may have just created it.
@@ -321,8 +570,10 @@ class Store(object):
                 if version == 0:
                     for statement in _SCHEMA:
                         self._run(statement)
-                    version = SCHEMA_VERSION
-        if version != SCHEMA_VERSION:
+                self._check_version(version)
+
+    def _check_version(self, version):
+        if version not in (0, SCHEMA_VERSION):
             raise PeerError(
                 "PEER_E_UNSUPPORTED_VERSION",
                 "store %s has schema version %d; this collection understands version %d only (is it newer?)"
@@ -393,6 +644,7 @@ class Store(object):
 
         self._run("BEGIN IMMEDIATE")
         self._depth = 1
+        self._key_dropped = False
         try:
             yield self
             self._run("COMMIT")
@@ -405,6 +657,8 @@ class Store(object):
             raise
         finally:
             self._depth = 0
+        if self._key_dropped:
+            self._truncate_log()
 
     @contextlib.contextmanager
     def _writing(self):
@@ -415,22 +669,34 @@ class Store(object):
             with self.transaction():
                 yield
 
+    def _note_key_dropped(self, select_key, params, new_key):
+        """Remember to erase the log when the stored key (first column of ``select_key``) goes."""
+        rows = self._query(select_key, params)
+        if rows and rows[0][0] is not None and rows[0][0] != new_key:
+            self._key_dropped = True
+
     # --- identities --------------------------------------------------------------
 
+    def _decoded(self, decode, rows) -> list:
+        try:
+            return [decode(row) for row in rows]
+        except PeerError as exc:
+            raise PeerError(exc.name, "store %s: %s" % (self.db_path, exc.message)) from None
+
     def get_identity(self, peer_name: str) -> Optional[IdentityRecord]:
-        rows = self._query("SELECT %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
-        return IdentityRecord(*rows[0]) if rows else None
+        rows = self._query("SELECT rowid, %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
+        return self._decoded(_identity_record, rows)[0] if rows else None
 
     def find_identities(self, classifier: str, friendly_name: str) -> list:
         rows = self._query(
-            "SELECT %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
+            "SELECT rowid, %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
             (classifier, friendly_name),
         )
-        return [IdentityRecord(*row) for row in rows]
+        return self._decoded(_identity_record, rows)
 
     def list_identities(self) -> list:
-        rows = self._query("SELECT %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
-        return [IdentityRecord(*row) for row in rows]
+        rows = self._query("SELECT rowid, %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
+        return self._decoded(_identity_record, rows)
 
     def add_identity(self, record: IdentityRecord) -> None:
         """Insert a new identity; ``PEER_E_ALREADY_EXISTS`` if the peer name is taken."""
@@ -444,14 +710,22 @@ class Store(object):
         """Insert or replace an identity, keeping its memberships."""
         _check_identity(record)
         with self._writing():
+            stored = self._query("SELECT private_key, certificate FROM identity WHERE peer_name = ?", (record.peer_name,))
+            if not stored:
+                self._run(_INSERT_IDENTITY, tuple(record))
+                return
             # UPDATE, not INSERT OR REPLACE: the row its memberships refer to is never deleted.
-            updated = self._run(
+            self._run(
                 "UPDATE identity SET classifier = ?, friendly_name = ?, key_size = ?, private_key = ?, certificate = ? "
                 "WHERE peer_name = ?",
                 tuple(record[1:]) + (record.peer_name,),
             )
-            if not updated:
-                self._run(_INSERT_IDENTITY, tuple(record))
+            old_key, old_certificate = stored[0]
+            if old_key != record.private_key:
+                self._key_dropped = True
+            if (old_key, old_certificate) != (record.private_key, record.certificate):
+                # An import checked each document's GMC against the old key: those decisions are void.
+                self._run("UPDATE membership SET imported_digest = NULL WHERE identity_peer_name = ?", (record.peer_name,))
 
     def remove_identity(self, peer_name: str) -> bool:
         """Remove an identity and its memberships; False if it was not there.
@@ -460,60 +734,63 @@ class Store(object):
         """
         with self._writing():
             self._run("DELETE FROM membership WHERE identity_peer_name = ?", (peer_name,))
-            return self._run("DELETE FROM identity WHERE peer_name = ?", (peer_name,)) > 0
+            removed = self._run("DELETE FROM identity WHERE peer_name = ?", (peer_name,)) > 0
+            self._key_dropped |= removed
+            return removed
 
     def count_memberships(self, identity_peer_name: str) -> int:
         return self._query("SELECT COUNT(*) FROM membership WHERE identity_peer_name = ?", (identity_peer_name,))[0][0]
 
     # --- memberships -------------------------------------------------------------
 
-    def _membership(self, row) -> MembershipRecord:
-        values = list(row)
-        try:
-            values[5] = decode_chain(values[5])
-        except PeerError as exc:
-            where = "store %s: membership of %s in group %s" % (self.db_path, values[0], values[1])
-            raise PeerError(exc.name, "%s: %s" % (where, exc.message)) from None
-        return MembershipRecord(*values)
+    def put_membership(self, record: MembershipRecord, imported_digest: Optional[str] = None) -> None:
+        """Insert or replace one (identity, group) membership; the identity must exist.
 
-    def put_membership(self, record: MembershipRecord) -> None:
-        """Insert or replace one (identity, group) membership; the identity must exist."""
+        The digest stored is ``imported_digest``, never ``record.imported_digest``:
+        only the import of a document passes that document's digest, so any other
+        write makes the next import of the document decide again.
+        """
         _check_membership(record)
-        row = tuple(record[:5]) + (encode_chain(record.chain),) + tuple(record[6:])
+        if imported_digest is not None and not isinstance(imported_digest, str):
+            raise PeerError("E_INVALIDARG", "the imported digest must be text or None")
+        row = tuple(record[:5]) + (encode_chain(record.chain),) + tuple(record[6:9]) + (imported_digest,)
         with self._writing():
             if not self._query("SELECT 1 FROM identity WHERE peer_name = ?", (record.identity_peer_name,)):
                 raise PeerError("PEER_E_NOT_FOUND", "identity %s is not in the store" % record.identity_peer_name)
+            self._note_key_dropped(
+                "SELECT group_key FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?",
+                (record.identity_peer_name, record.group_peer_name),
+                record.group_key,
+            )
             self._run(_PUT_MEMBERSHIP, row)
 
     def get_membership(self, identity_peer_name: str, group_peer_name: str) -> Optional[MembershipRecord]:
         rows = self._query(
-            "SELECT %s FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?" % _MEMBERSHIP_COLUMNS,
+            "SELECT rowid, %s FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?" % _MEMBERSHIP_COLUMNS,
             (identity_peer_name, group_peer_name),
         )
-        return self._membership(rows[0]) if rows else None
+        return self._decoded(_membership_record, rows)[0] if rows else None
 
     def list_memberships(self, identity: Optional[str] = None) -> list:
         if identity is None:
             rows = self._query(
-                "SELECT %s FROM membership ORDER BY identity_peer_name, group_peer_name" % _MEMBERSHIP_COLUMNS
+                "SELECT rowid, %s FROM membership ORDER BY identity_peer_name, group_peer_name" % _MEMBERSHIP_COLUMNS
             )
         else:
             rows = self._query(
-                "SELECT %s FROM membership WHERE identity_peer_name = ? ORDER BY group_peer_name" % _MEMBERSHIP_COLUMNS,
+                "SELECT rowid, %s FROM membership WHERE identity_peer_name = ? ORDER BY group_peer_name" % _MEMBERSHIP_COLUMNS,
                 (identity,),
             )
-        return [self._membership(row) for row in rows]
+        return self._decoded(_membership_record, rows)
 
     def remove_membership(self, identity_peer_name: str, group_peer_name: str) -> bool:
         """Remove one membership; False if it was not there."""
+        where = (identity_peer_name, group_peer_name)
         with self._writing():
-            return (
-                self._run(
-                    "DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?",
-                    (identity_peer_name, group_peer_name),
-                )
-                > 0
+            self._note_key_dropped(
+                "SELECT group_key FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?", where, None
             )
+            return self._run("DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?", where) > 0
 
     # --- health ------------------------------------------------------------------
 
@@ -534,24 +811,30 @@ class Store(object):
         return {"identities": [record.public_fields() for record in identities], "memberships": entries}
 
     def check_integrity(self) -> list:
-        """Problems found (empty when healthy): SQLite pages, chains, orphans."""
+        """Problems found (empty when healthy): SQLite pages, each record's columns and chain, orphans."""
         problems = []
         try:
             with self._reading():
                 problems.extend(
                     "sqlite: %s" % row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"
                 )
-                chains = self._query("SELECT identity_peer_name, group_peer_name, chain FROM membership")
-                for identity, group, blob in chains:
-                    try:
-                        decode_chain(blob)
-                    except PeerError as exc:
-                        problems.append("membership of %s in group %s: %s" % (identity, group, exc.message))
+                for decode, table, columns in (
+                    (_identity_record, "identity", _IDENTITY_COLUMNS),
+                    (_membership_record, "membership", _MEMBERSHIP_COLUMNS),
+                ):
+                    for row in self._query("SELECT rowid, %s FROM %s ORDER BY rowid" % (columns, table)):
+                        try:
+                            decode(row)
+                        except PeerError as exc:
+                            problems.append(exc.message)
                 orphans = self._query(
-                    "SELECT m.identity_peer_name, m.group_peer_name FROM membership AS m "
+                    "SELECT m.rowid, m.identity_peer_name, m.group_peer_name FROM membership AS m "
                     "LEFT JOIN identity AS i ON i.peer_name = m.identity_peer_name WHERE i.peer_name IS NULL"
                 )
-                problems.extend("membership of %s in group %s: the identity is missing" % orphan for orphan in orphans)
+                problems.extend(
+                    "%s: the identity is missing" % _row_label("membership of %s in group %s", row[0], row[1:])
+                    for row in orphans
+                )
         except PeerError as exc:
             problems.append(exc.message)
         return problems

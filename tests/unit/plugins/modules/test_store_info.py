@@ -60,7 +60,8 @@ def store_path(tmp_path_factory):
                 "crew",
                 "Crew",
                 DIGEST,
-            )
+            ),
+            imported_digest=DIGEST,
         )
     return path
 

@@ -63,7 +63,7 @@ def churn(store, rows):
             for index in range(int(rows)):
                 name = "0.gen%d-%d" % (generation, index)
                 store.add_identity(identity(name, generation))
-                store.put_membership(membership(name, generation))
+                store.put_membership(membership(name, generation), imported_digest="%d" % generation)
         if first:
             print("committed", flush=True)
             first = False

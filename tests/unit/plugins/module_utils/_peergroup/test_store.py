@@ -14,11 +14,13 @@ import contextlib
 import os
 import random
 import select
+import shutil
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -148,6 +150,43 @@ def test_missing_store_without_create(tmp_path):
     assert os.listdir(missing) == []
 
 
+def _empty_database(store_dir):
+    """The state a crash between creating store.db and writing its schema leaves."""
+    os.mkdir(store_dir, 0o700)
+    os.close(os.open(os.path.join(store_dir, "store.db"), os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+@pytest.mark.parametrize("options", [{"create": False}, {"read_only": True}, {"create": True, "read_only": True}])
+def test_empty_database_is_no_store_yet_and_stays_empty(store_dir, options):
+    _empty_database(store_dir)
+    error = _expect_error("PEER_E_NOT_FOUND", Store.open, store_dir, **options)
+    assert "no schema" in error.message
+    assert os.listdir(store_dir) == ["store.db"]
+    assert os.path.getsize(os.path.join(store_dir, "store.db")) == 0
+
+
+def test_empty_database_gets_its_schema_when_creating(store_dir):
+    _empty_database(store_dir)
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+    with Store.open(store_dir, read_only=True) as store:
+        assert store.list_identities() == [_identity()]
+
+
+def test_read_only_store_refuses_writes(store_dir):
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity())
+    db_path = os.path.join(store_dir, "store.db")
+    with open(db_path, "rb") as handle:
+        before = handle.read()
+    with Store.open(store_dir, read_only=True) as store:
+        _expect_error("E_ACCESSDENIED", store.remove_identity, "0.alice")
+        _expect_error("E_ACCESSDENIED", store.put_identity, _identity(key=b"other"))
+        assert store.list_identities() == [_identity()]
+    with open(db_path, "rb") as handle:
+        assert handle.read() == before
+
+
 @pytest.mark.parametrize("mode", [0o707, 0o777, 0o770, 0o720])
 def test_refuses_directory_writable_by_others(store_dir, mode):
     os.mkdir(store_dir)
@@ -174,6 +213,161 @@ def test_refuses_world_writable_parent_without_sticky_bit(tmp_path):
     assert not (parent / "peernet").exists()
     os.chmod(str(parent), 0o1777)  # like /tmp
     Store.open(str(parent / "peernet")).close()
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o775, 0o757])
+def test_refuses_ancestor_writable_by_others_without_sticky_bit(tmp_path, mode):
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(str(parent), mode)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(parent / "deeper" / "peernet"))
+    assert str(parent) in error.message and "sticky" in error.message
+    assert not (parent / "deeper").exists()
+    os.chmod(str(parent), mode | stat.S_ISVTX)
+    Store.open(str(parent / "deeper" / "peernet")).close()
+
+
+@ROOT
+def test_refuses_ancestor_of_another_user(tmp_path):
+    parent = tmp_path / "theirs"
+    parent.mkdir(mode=0o755)
+    os.chown(str(parent), NOBODY, NOBODY)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(parent / "peernet"))
+    assert str(parent) in error.message and "owned by uid %d" % NOBODY in error.message
+    assert os.listdir(str(parent)) == []
+
+
+def test_checks_the_ancestors_of_the_real_path(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(str(shared), 0o770)
+    (tmp_path / "mine").mkdir(mode=0o700)
+    os.symlink(str(shared), str(tmp_path / "mine" / "link"))
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(tmp_path / "mine" / "link" / "peernet"))
+    assert str(shared) in error.message and "sticky" in error.message
+    assert os.listdir(str(shared)) == []
+
+
+@ROOT
+@pytest.mark.parametrize("where", ["store", "ancestor", "link in a link"])
+def test_refuses_symbolic_link_of_another_user(tmp_path, where):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    Store.open(str(real / "peernet")).close()
+    if where == "store":
+        link, path = tmp_path / "link", tmp_path / "link"
+        os.symlink(str(real / "peernet"), str(link))
+    elif where == "ancestor":
+        link, path = tmp_path / "link", tmp_path / "link" / "peernet"
+        os.symlink(str(real), str(link))
+    else:
+        link, path = tmp_path / "inner", tmp_path / "outer" / "peernet"
+        os.symlink(str(real), str(link))
+        os.symlink(str(link), str(tmp_path / "outer"))
+    Store.open(str(path)).close()  # our own links are followed
+    os.chown(str(link), NOBODY, NOBODY, follow_symlinks=False)
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(path))
+    assert str(link) in error.message and "symbolic link owned by uid %d" % NOBODY in error.message
+
+
+def test_refuses_a_symbolic_link_loop(tmp_path):
+    os.symlink(str(tmp_path / "b"), str(tmp_path / "a"))
+    os.symlink(str(tmp_path / "a"), str(tmp_path / "b"))
+    error = _expect_error("PEER_E_NO_KEY_ACCESS", Store.open, str(tmp_path / "a" / "peernet"))
+    assert "symbolic links" in error.message
+
+
+def _foreign_database(path, source):
+    """Another user's world-writable copy of a store at ``path``."""
+    with open(os.path.join(source, "store.db"), "rb") as handle:
+        content = handle.read()
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+        handle.write(content)
+    os.chmod(path, 0o666)
+    os.chown(path, NOBODY, NOBODY)
+
+
+def _swap_directory(store_dir, source):
+    os.rename(store_dir, store_dir + ".checked")
+    os.mkdir(store_dir, 0o700)
+    _foreign_database(os.path.join(store_dir, "store.db"), source)
+
+
+def _swap_database(store_dir, source):
+    _foreign_database(os.path.join(store_dir, "elsewhere.db"), source)
+    os.rename(os.path.join(store_dir, "elsewhere.db"), os.path.join(store_dir, "store.db"))
+
+
+def _swap_log(store_dir, source):
+    # Not empty: SQLite replaces an empty log itself.
+    path = os.path.join(store_dir, "elsewhere")
+    with open(path, "wb") as handle:
+        handle.write(b"not a log" * 20)
+    os.chmod(path, 0o666)
+    os.chown(path, NOBODY, NOBODY)
+    os.rename(path, os.path.join(store_dir, "store.db-wal"))
+
+
+@ROOT
+@pytest.mark.parametrize("swap, reason", [(_swap_directory, "replaced"), (_swap_database, "replaced"), (_swap_log, "not a private file")])
+def test_a_swap_between_the_checks_and_the_open_is_refused(store_dir, tmp_path, monkeypatch, swap, reason):
+    """What the checks saw must be what SQLite opens, or no key goes anywhere."""
+    source = str(tmp_path / "source")
+    with Store.open(source) as store:
+        store.add_identity(_identity("0.someone", "someone", "Someone", key=b"their key"))
+    Store.open(store_dir).close()
+    real_connect = sqlite3.connect
+
+    def connect_after_a_swap(*args, **kwargs):
+        swap(store_dir, source)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect_after_a_swap)
+    with pytest.raises(PeerError) as caught:
+        with Store.open(store_dir) as store:
+            store.add_identity(_identity())
+    assert caught.value.name == "PEER_E_NO_KEY_ACCESS", str(caught.value)
+    assert reason in caught.value.message, caught.value.message
+    monkeypatch.undo()
+    for name in os.listdir(store_dir):
+        with open(os.path.join(store_dir, name), "rb") as handle:
+            assert SECRET not in handle.read(), name
+    if swap is not _swap_log:
+        with contextlib.closing(_raw(store_dir)) as raw:
+            assert raw.execute("SELECT peer_name FROM identity").fetchall() == [("0.someone",)]
+
+
+@ROOT
+def test_a_user_other_than_root_keeps_working_in_sticky_tmp():
+    """The rules for an unprivileged user: its own and root's links and directories are fine, a sticky bit too."""
+    top = tempfile.mkdtemp(prefix="peernet-test-")  # tmp_path's parents are closed to other users
+    try:
+        os.chmod(top, 0o755)
+        shared = os.path.join(top, "tmp")
+        os.mkdir(shared)
+        os.chmod(shared, 0o1777)
+        os.symlink(shared, os.path.join(top, "root-link"))
+        pid = os.fork()
+        if pid == 0:  # the child: effective uid nobody, reports through its exit status
+            status = 1
+            try:
+                os.setegid(NOBODY)
+                os.seteuid(NOBODY)
+                home = os.path.join(top, "root-link", "home")
+                os.mkdir(home, 0o700)
+                os.symlink(home, os.path.join(shared, "link"))
+                with Store.open(os.path.join(shared, "link", ".local", "share", "peernet")) as store:
+                    store.add_identity(_identity())
+                with Store.open(os.path.join(home, ".local", "share", "peernet"), read_only=True) as store:
+                    status = 0 if store.list_identities() == [_identity()] else 2
+            except BaseException as exc:  # the parent shows it
+                sys.stderr.write("child: %r\n" % (exc,))
+            finally:
+                os._exit(status)
+        _unused, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    finally:
+        shutil.rmtree(top)
 
 
 def test_refuses_symlinked_database(store, store_dir, tmp_path):
@@ -288,7 +482,7 @@ def test_put_identity_inserts_or_replaces_and_keeps_memberships(store):
 
 def test_recorded_inventory_shows_no_secret_and_takes_what_the_caller_adds(store):
     store.put_identity(_identity())
-    store.put_membership(_membership()._replace(imported_digest="ab" * 32))
+    store.put_membership(_membership(), imported_digest="ab" * 32)
     seen = []
 
     def describe(record):
@@ -334,13 +528,39 @@ def test_membership_crud(store):
     assert store.count_memberships("0.alice") == 2
 
     changed = owner._replace(scope="link-local", cloud_flags=1, chain=(b"root cert",), imported_digest="ab" * 32)
-    store.put_membership(changed)
+    store.put_membership(changed, imported_digest="ab" * 32)
     assert store.get_membership("0.alice", "0.group") == changed
     assert store.count_memberships("0.alice") == 2
 
     assert store.remove_membership("0.alice", "0.another") is True
     assert store.remove_membership("0.alice", "0.another") is False
     assert store.list_memberships("0.alice") == [changed]
+
+
+def test_only_the_import_of_a_document_keeps_its_digest(store):
+    """Any write but the import of that document clears imported_digest, whatever the record says."""
+    digest = "ab" * 32
+    store.add_identity(_identity())
+    store.add_identity(_identity("0.bob", "bob", "Bob"))
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_membership(_membership("0.bob"), imported_digest=digest)
+    assert store.get_membership("0.alice", "0.group").imported_digest == digest
+
+    # A caller that read the record and changed a field passes the old digest along unknowingly.
+    stale = store.get_membership("0.alice", "0.group")._replace(cloud="Elsewhere_")
+    store.put_membership(stale)
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    _expect_error("E_INVALIDARG", store.put_membership, _membership(), imported_digest=b"bytes")
+
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_identity(_identity(friendly_name="Alice renamed"))  # key and certificate as before
+    assert store.get_membership("0.alice", "0.group").imported_digest == digest
+    store.put_identity(_identity()._replace(certificate=b"a new certificate"))
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    store.put_membership(_membership(), imported_digest=digest)
+    store.put_identity(_identity(key=b"a new key"))
+    assert store.get_membership("0.alice", "0.group").imported_digest is None
+    assert store.get_membership("0.bob", "0.group").imported_digest == digest
 
 
 def test_membership_needs_its_identity(store):
@@ -379,6 +599,52 @@ def test_check_integrity_finds_damaged_chains_and_orphans(store, store_dir):
     error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", store.get_membership, "0.alice", "0.group")
     assert "0.alice" in error.message and store_dir in error.message
     _expect_error("PEER_E_CERT_STORE_CORRUPTED", store.list_memberships)
+
+
+@pytest.mark.parametrize(
+    "table, column, expression",
+    [
+        ("membership", "chain", "CAST(chain AS TEXT)"),  # the finding: one flipped bit in the record header
+        ("membership", "chain", "CAST(? AS TEXT)"),
+        ("membership", "group_key", "CAST(group_key AS TEXT)"),
+        ("membership", "cloud_flags", "0.5"),
+        ("membership", "cloud", "?"),
+        ("membership", "scope", "'galactic'"),
+        ("membership", "imported_digest", "?"),
+        ("identity", "private_key", "CAST(private_key AS TEXT)"),
+        ("identity", "private_key", "CAST(? AS TEXT)"),
+        ("identity", "certificate", "42"),
+        ("identity", "key_size", "?"),
+        ("identity", "friendly_name", "CAST(? AS TEXT)"),
+        ("identity", "peer_name", "CAST(? AS TEXT)"),
+    ],
+)
+def test_a_column_of_the_wrong_type_is_a_corrupted_store(store, store_dir, table, column, expression):
+    store.add_identity(_identity())
+    store.put_membership(_membership())
+    # Undecodable text that holds key material, or a blob where text belongs.
+    value = (b"\xff" + SECRET,) if "?" in expression else ()
+    with contextlib.closing(_raw(store_dir)) as raw:
+        raw.execute("UPDATE %s SET %s = %s" % (table, column, expression), value)
+    readers = [store.list_memberships, store.recorded_inventory, lambda: store.get_membership("0.alice", "0.group")]
+    if table == "identity":
+        readers = [store.list_identities, store.recorded_inventory]
+        if column != "peer_name":
+            readers.append(lambda: store.get_identity("0.alice"))
+        if column != "friendly_name":
+            readers.append(lambda: store.find_identities("alice", "Alice"))
+    for read in readers:
+        error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", read)
+        assert column in error.message and store_dir in error.message, error.message
+        assert "SECRET" not in str(error)
+    problems = store.check_integrity()
+    assert column in problems[0], problems
+    # A damaged peer name also leaves the membership without its identity.
+    assert len(problems) == (2 if column == "peer_name" else 1), problems
+    assert "SECRET" not in " ".join(problems)
+    if column in ("peer_name", "friendly_name") or table == "membership":
+        # The damaged record stays named when its names are intact.
+        assert ("0.alice" in problems[0]) is (column != "peer_name"), problems
 
 
 # --- transactions --------------------------------------------------------------------
@@ -547,3 +813,76 @@ def test_sigkill_during_commits_leaves_old_or_new_state(store_dir):
         generations.append(generation)
     # Each trial starts from the state the last one left and commits at least once.
     assert generations == sorted(set(generations))
+
+
+# --- erasing removed keys ------------------------------------------------------------
+
+
+def _files_hold(store_dir, needle):
+    """The store files (database, log) that still contain ``needle``."""
+    found = []
+    for name in ("store.db", "store.db-wal", "store.db-journal"):
+        path = os.path.join(store_dir, name)
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                if needle in handle.read():
+                    found.append(name)
+    return found
+
+
+@pytest.fixture
+def build_without_secure_delete(monkeypatch):
+    """Connections start with secure_delete off, as in SQLite's own default build."""
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        connection.execute("PRAGMA secure_delete = OFF")
+        return connection
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+
+
+def test_secure_delete_is_set_whatever_the_build_default(build_without_secure_delete, store_dir):
+    with Store.open(store_dir) as store:
+        assert store._connection.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def _drop_identity_key(store):
+    store.remove_identity("0.alice")
+
+
+def _replace_identity_key(store):
+    store.put_identity(_identity(key=b"replacement key " * 8))
+
+
+def _drop_group_key(store):
+    store.remove_membership("0.alice", "0.group")
+
+
+def _replace_group_key(store):
+    store.put_membership(_membership(group_key=b"replacement group key " * 8))
+
+
+def _forget_group_key(store):
+    store.put_membership(_membership(group_key=None))
+
+
+@pytest.mark.parametrize(
+    "drop", [_drop_identity_key, _replace_identity_key, _drop_group_key, _replace_group_key, _forget_group_key]
+)
+def test_a_dropped_key_leaves_no_bytes_in_the_files(build_without_secure_delete, store_dir, drop):
+    identity_key = os.urandom(48)
+    group_key = os.urandom(48)
+    with Store.open(store_dir) as store:
+        store.add_identity(_identity(key=identity_key))
+        store.add_identity(_identity("0.bob", "bob", "Bob"))  # the pages stay in use
+        store.put_membership(_membership(group_key=group_key))
+        store.put_membership(_membership("0.bob", group_key=None))
+        dropped = identity_key if drop.__name__.endswith("identity_key") else group_key
+        assert _files_hold(store_dir, dropped)
+        drop(store)
+        assert _files_hold(store_dir, dropped) == [], "while the store is open"
+    assert _files_hold(store_dir, dropped) == [], "after it is closed"
+    with Store.open(store_dir) as store:
+        assert store.check_integrity() == []
