@@ -32,7 +32,7 @@ def hostile_identity_exports(world):
     """The stranger's export with its key and peer name intact, and each hostile certificate of its key."""
     stranger = world.stranger
     return [
-        (case, documents.render_identity_export(stranger.name, stranger.key, cert, world.password, world.seal_key), hresult)
+        (case, documents.render_identity_export(stranger.name, stranger.key, cert, world.seal_key), hresult)
         for case, cert, hresult in builders.hostile_identity_certificates(stranger.key, stranger.name, world.spare_key)
     ]
 
