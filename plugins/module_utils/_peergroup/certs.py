@@ -14,27 +14,39 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import uuid
 from typing import NamedTuple
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import deps
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+
 try:
+    import cryptography
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs7
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError.
-    UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension)
+    # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError:
+    # cryptography 36-41 raise KeyError for an unknown string type in a name, and OpenSSL's
+    # failed assertions (the parser before 35) are InternalError.
+    UNREADABLE = (ValueError, TypeError, LookupError, UnsupportedAlgorithm, InternalError, x509.InvalidVersion,
+                  x509.DuplicateExtension)
+    # What this cryptography has (README, "Managed host requirements"): aware validity dates
+    # since 42; NameAttribute's switch off its checks (3.4 has none to switch off); skipping
+    # OpenSSL's RSA key check on load since 39 (before, every load checks the key).
+    _HAS_UTC_VALIDITY = hasattr(x509.Certificate, "not_valid_before_utc")
+    _NAME_CHECKS_LENGTH = "_validate" in inspect.signature(x509.NameAttribute).parameters
+    _CAN_SKIP_KEY_CHECK = deps.version_tuple(cryptography.__version__) >= (39,)
 except ImportError:  # deps.missing_requirements() reports it before any use
     x509 = None
     UNREADABLE = ()
-
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 P2P_ARC = "1.3.6.1.4.1.311.44"
 OID_CERT_TYPE = P2P_ARC + ".0.1"
@@ -107,12 +119,18 @@ def private_key_from_der(data: bytes, validate: bool = True):
     about 0.1 s per 2048-bit key): only for keys that were checked when they entered the store.
     """
     try:
-        key = serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=not validate)
-    except (ValueError, TypeError):
+        key = _load_der_private_key(data, validate)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise PeerError("E_INVALIDARG", "not a PKCS#8 private key") from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise PeerError("PEER_E_INVALID_CREDENTIAL", "private keys must be RSA of at least %d bits" % MIN_KEY_SIZE_ON_READ)
     return key
+
+
+def _load_der_private_key(data: bytes, validate: bool):
+    if validate or not _CAN_SKIP_KEY_CHECK:
+        return serialization.load_der_private_key(data, password=None)
+    return serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
 
 
 def _spki(key) -> bytes:
@@ -148,7 +166,7 @@ def readable(cert):
     """
     try:
         _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_hash_algorithm,
-                  cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc)
+                  cert.extensions, not_before_of(cert), not_after_of(cert))
     except UNREADABLE:
         raise _invalid("a certificate does not parse (names, key, signature algorithm, extensions or validity)") from None
     return cert
@@ -164,7 +182,9 @@ def _dword(value: int) -> bytes:
 
 def _name(peer_name: str):
     # Peer names reach 190 characters; X.520 caps commonName at 64, Windows did not.
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name, _validate=False)])
+    if _NAME_CHECKS_LENGTH:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name, _validate=False)])
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name)])
 
 
 def _serial() -> int:
@@ -320,11 +340,17 @@ def roles_of(cert) -> list:
 
 
 def not_before_of(cert):
-    return cert.not_valid_before_utc
+    """The start of validity, an aware UTC datetime."""
+    if _HAS_UTC_VALIDITY:
+        return cert.not_valid_before_utc
+    return cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
 
 
 def not_after_of(cert):
-    return cert.not_valid_after_utc
+    """The end of validity, an aware UTC datetime."""
+    if _HAS_UTC_VALIDITY:
+        return cert.not_valid_after_utc
+    return cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
 
 
 def _iso(moment) -> str:

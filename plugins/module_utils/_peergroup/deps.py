@@ -19,7 +19,8 @@ REQUIREMENTS = (
 )
 
 
-def _version_tuple(text: str) -> tuple:
+def version_tuple(text: str) -> tuple:
+    """``"3.4.8"`` as ``(3, 4, 8)``; a pre-release or local suffix ends it (``"42.0.0rc1"`` → ``(42, 0, 0)``)."""
     parts = []
     for piece in text.split("."):
         digits = "".join(ch for ch in piece if ch.isdigit())
@@ -40,7 +41,7 @@ def missing_requirements() -> list:
             missing.append((requirement, "not importable: %s" % exc))
             continue
         version = getattr(module, "__version__", "0")
-        if _version_tuple(version) < _version_tuple(minimum):
+        if version_tuple(version) < version_tuple(minimum):
             missing.append((requirement, "version %s is installed" % version))
     return missing
 

@@ -29,6 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup import builders
 
 ADMIN = certs.ROLE_ADMIN
 MEMBER = certs.ROLE_MEMBER
@@ -122,8 +123,8 @@ def _rebuild(cert, signing_key, drop=(), add=(), not_before=None, not_after=None
         .issuer_name(cert.issuer)
         .public_key(cert.public_key())
         .serial_number(cert.serial_number)
-        .not_valid_before(not_before or cert.not_valid_before_utc)
-        .not_valid_after(not_after or cert.not_valid_after_utc)
+        .not_valid_before(not_before or certs.not_before_of(cert))
+        .not_valid_after(not_after or certs.not_after_of(cert))
     )
     for extension in cert.extensions:
         if extension.oid.dotted_string not in drop:
@@ -264,13 +265,20 @@ def test_private_key_sizes_on_read(pki):
 
 
 def test_private_key_consistency_is_checked_unless_asked_not_to(pki):
-    numbers = pki.admin_key.private_numbers()
-    broken = rsa.RSAPrivateNumbers(
-        numbers.p, numbers.q, numbers.d, numbers.dmp1 ^ 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers
-    ).private_key(unsafe_skip_rsa_key_validation=True)
-    data = certs.private_key_to_der(broken)
+    data = builders.inconsistent_rsa_der(pki.admin_key)
     _error("E_INVALIDARG", certs.private_key_from_der, data)
-    assert certs.private_key_from_der(data, validate=False).private_numbers() == broken.private_numbers()
+    if builders.RSA_CHECK_CAN_BE_SKIPPED:
+        loaded = certs.private_key_from_der(data, validate=False)
+        assert loaded.public_key().public_numbers() == pki.admin_key.public_key().public_numbers()
+        assert loaded.private_numbers().dmp1 == pki.admin_key.private_numbers().dmp1 ^ 2
+    else:  # the check cannot be skipped: a broken key stays refused
+        _error("E_INVALIDARG", certs.private_key_from_der, data, validate=False)
+
+
+def test_private_key_without_the_check_loads_on_every_release(pki):
+    # validate=False is only a shortcut: a good key loads either way, whatever cryptography can skip.
+    data = certs.private_key_to_der(pki.member_key)
+    assert certs.private_key_from_der(data, validate=False).private_numbers() == pki.member_key.private_numbers()
 
 
 def test_private_key_must_be_rsa():
@@ -349,8 +357,8 @@ def test_identity_certificate(pki):
     flags = _ext(cert, P2P["identity_flags"])
     assert flags.critical and flags.value.value == bytes.fromhex("040400000000")
     pki.admin_key.public_key().verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hashes.SHA256())
-    assert cert.not_valid_after_utc - cert.not_valid_before_utc == datetime.timedelta(days=365 * 1000)
-    assert abs(cert.not_valid_before_utc - pki.now) < datetime.timedelta(minutes=5)
+    assert certs.not_after_of(cert) - certs.not_before_of(cert) == datetime.timedelta(days=365 * 1000)
+    assert abs(certs.not_before_of(cert) - pki.now) < datetime.timedelta(minutes=5)
     assert certs.roles_of(cert) == []
 
 
@@ -362,7 +370,7 @@ def test_group_root_certificate(pki):
     flags = _ext(cert, P2P["grouping_flags"])
     assert flags.critical and flags.value.value == bytes.fromhex("040400000000")
     pki.group_key.public_key().verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hashes.SHA256())
-    assert cert.not_valid_after_utc - cert.not_valid_before_utc == datetime.timedelta(days=365 * 1000)
+    assert certs.not_after_of(cert) - certs.not_before_of(cert) == datetime.timedelta(days=365 * 1000)
     assert certs.roles_of(cert) == []
     # the group name's authority is the hash of the root key
     assert peername.parse(pki.group).authority == hashlib.sha1(
@@ -444,26 +452,26 @@ def test_peer_names_longer_than_x520_allows(pki):
 
 def test_gmc_is_clipped_to_its_issuer(pki):
     cert = certs.issue_gmc(pki.admin_gmc, pki.admin_key, pki.member_key.public_key(), pki.member, pki.group, [MEMBER], 100 * DAY)
-    assert cert.not_valid_after_utc == pki.admin_gmc.not_valid_after_utc
-    assert cert.not_valid_after_utc - cert.not_valid_before_utc < 31 * DAY
+    assert certs.not_after_of(cert) == certs.not_after_of(pki.admin_gmc)
+    assert certs.not_after_of(cert) - certs.not_before_of(cert) < 31 * DAY
 
 
 def test_gmc_lifetime_and_start(pki):
     start = pki.now.replace(microsecond=654321) + 2 * SECOND
     cert = certs.issue_gmc(pki.admin_gmc, pki.admin_key, pki.member_key.public_key(), pki.member, pki.group, [MEMBER], DAY, now=start)
-    assert cert.not_valid_before_utc == start.replace(microsecond=0)
-    assert cert.not_valid_after_utc == start.replace(microsecond=0) + DAY
+    assert certs.not_before_of(cert) == start.replace(microsecond=0)
+    assert certs.not_after_of(cert) == start.replace(microsecond=0) + DAY
     default = certs.issue_gmc(pki.grc, pki.group_key, pki.member_key.public_key(), pki.member, pki.group, [MEMBER], 3 * DAY)
     now = datetime.datetime.now(datetime.timezone.utc)
-    assert abs(default.not_valid_before_utc - now) < datetime.timedelta(minutes=1)
-    assert default.not_valid_after_utc - default.not_valid_before_utc == 3 * DAY
+    assert abs(certs.not_before_of(default) - now) < datetime.timedelta(minutes=1)
+    assert certs.not_after_of(default) - certs.not_before_of(default) == 3 * DAY
 
 
 def test_gmc_from_an_expired_issuer(pki):
-    end = pki.admin_gmc.not_valid_after_utc
+    end = certs.not_after_of(pki.admin_gmc)
     args = (pki.admin_gmc, pki.admin_key, pki.member_key.public_key(), pki.member, pki.group, [MEMBER], DAY)
     last = certs.issue_gmc(*args, now=end - SECOND)
-    assert last.not_valid_after_utc == end
+    assert certs.not_after_of(last) == end
     _error("PEER_E_INVALID_TIME_PERIOD", certs.issue_gmc, *args, now=end)
     _error("PEER_E_INVALID_TIME_PERIOD", certs.issue_gmc, *args, now=end + DAY)
 
@@ -488,8 +496,8 @@ def test_creator_chain(pki):
     assert info.certs == [pki.grc, pki.admin_gmc]
     assert info.leaf == pki.admin_gmc
     assert info.roles == [ADMIN]
-    assert info.not_before == pki.admin_gmc.not_valid_before_utc
-    assert info.not_after == pki.admin_gmc.not_valid_after_utc
+    assert info.not_before == certs.not_before_of(pki.admin_gmc)
+    assert info.not_after == certs.not_after_of(pki.admin_gmc)
     assert info.fingerprints == [_fingerprint(pki.grc), _fingerprint(pki.admin_gmc)]
     assert info.subjects == [pki.group, pki.admin]
     assert certs.verify_chain([pki.grc, pki.admin_gmc], pki.group).leaf == pki.admin_gmc
@@ -504,7 +512,7 @@ def test_member_chain_in_any_order(pki, order):
     assert info.roles == [MEMBER]
     assert info.subjects == [pki.group, pki.admin, pki.member]
     assert info.fingerprints == [_fingerprint(cert) for cert in chain]
-    assert info.not_after == pki.member_gmc.not_valid_after_utc
+    assert info.not_after == certs.not_after_of(pki.member_gmc)
 
 
 def test_24_gmcs_are_allowed(pki, deep):
@@ -764,6 +772,44 @@ def test_512_bit_identity_is_refused(pki):
     assert "at least 1024 bits" in error.message
 
 
+def test_validity_is_aware_utc(pki):
+    for moment in (certs.not_before_of(pki.admin_gmc), certs.not_after_of(pki.admin_gmc)):
+        assert moment.utcoffset() == datetime.timedelta(0)
+    assert certs.not_after_of(pki.admin_gmc) - certs.not_before_of(pki.admin_gmc) == 30 * DAY
+
+
+def test_name_with_an_unknown_string_type(pki):
+    # The issuer's commonName UTF8String (tag 0C) made tag 0D: cryptography 36-41 raise KeyError.
+    data = certs.certificate_to_der(pki.admin_gmc)
+    spoilt = data.replace(bytes.fromhex("06035504030c"), bytes.fromhex("06035504030d"), 1)
+    error = _error("PEER_E_INVALID_CREDENTIAL", certs.certificate_from_der, spoilt)
+    assert "does not parse" in error.message
+
+
+def _mutations(data, rng, count):
+    for _index in range(count):
+        spoilt = bytearray(data)
+        for _change in range(rng.choice([1, 1, 2, 3])):
+            position = rng.randrange(len(spoilt))
+            spoilt[position] = rng.choice([rng.randrange(256), spoilt[position] ^ (1 << rng.randrange(8)),
+                                           rng.choice([0x00, 0x02, 0x04, 0x0C, 0x0D, 0x13, 0x1E, 0x30, 0x31, 0x80, 0x81, 0xFF])])
+        yield bytes(spoilt)
+
+
+@pytest.mark.filterwarnings("ignore:Parsed a serial number")
+def test_mutated_certificates_fail_with_peer_errors_only(pki):
+    # Which exception a damaged certificate raises differs by cryptography release; callers see a PeerError.
+    rng = random.Random(2022)
+    for parent, child in ((pki.grc, pki.admin_gmc), (pki.admin_gmc, pki.member_gmc)):
+        for spoilt in _mutations(certs.certificate_to_der(child), rng, 600):
+            try:
+                cert = certs.certificate_from_der(spoilt)
+                certs.describe_certificate(cert)
+                certs.verify_chain(certs.chain_from_pkcs7(certs.chain_to_pkcs7([pki.grc, parent, cert])), pki.group)
+            except PeerError:
+                pass
+
+
 # --- PKCS#7 ------------------------------------------------------------------------------------
 
 
@@ -813,8 +859,8 @@ def test_describe_gmc(pki):
         "issuer": pki.admin,
         "serial": "%x" % cert.serial_number,
         "sha256": _fingerprint(cert),
-        "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "not_before": certs.not_before_of(cert).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "not_after": certs.not_after_of(cert).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "type": "GMC",
         "roles": [MEMBER],
         "group_peer_name": pki.group,
@@ -828,7 +874,7 @@ def test_describe_roots_and_identities(pki):
     assert (grc["type"], grc["subject"], grc["issuer"], grc["roles"], grc["group_peer_name"]) == ("GRC", pki.group, pki.group, [], pki.group)
     idc = certs.describe_certificate(pki.idc)
     assert (idc["type"], idc["subject"], idc["issuer"], idc["roles"], idc["group_peer_name"]) == ("IDC", pki.admin, pki.admin, [], pki.admin)
-    assert idc["not_after"][:4] == str(pki.idc.not_valid_after_utc.year)
+    assert idc["not_after"][:4] == str(certs.not_after_of(pki.idc).year)
 
 
 def test_describe_a_foreign_certificate(pki):
