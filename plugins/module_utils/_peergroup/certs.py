@@ -30,7 +30,6 @@ try:
     from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs7
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError:
@@ -59,6 +58,8 @@ OID_PEER_AUTH_EKU = P2P_ARC + ".3.4"
 OID_CLASSIFIERS = P2P_ARC + ".3.5"
 OID_CLASSIFIER_OTHER_NAME = P2P_ARC + ".0.3"
 OID_IDENTITY_FLAGS = P2P_ARC + ".2.2"
+OID_PKCS7_DATA = "1.2.840.113549.1.7.1"
+OID_PKCS7_SIGNED_DATA = "1.2.840.113549.1.7.2"
 
 TYPE_GMC = 1
 TYPE_GRC = 2
@@ -384,30 +385,70 @@ def describe_certificate(cert) -> dict:
 # --- chains -------------------------------------------------------------------
 
 
+# Written and read here, not by cryptography: its PKCS#7 writer came in 37, and its readers
+# differ by version (OpenSSL's before 35 takes BER and fails asserting on unknown content types).
 def chain_to_pkcs7(certs) -> bytes:
-    """A certs-only PKCS#7 SignedData, DER."""
-    return pkcs7.serialize_certificates(list(certs), serialization.Encoding.DER)
+    """A certs-only PKCS#7 SignedData (RFC 5652 5.1), DER: no digest algorithm, no signer."""
+    # DER sorts a SET OF by encoding.
+    encoded = sorted(certificate_to_der(cert) for cert in certs)
+    signed_data = der.sequence(
+        der.encode(der.INTEGER, b"\x01"),
+        der.encode(der.SET, b""),
+        der.sequence(der.object_identifier(OID_PKCS7_DATA)),
+        der.encode(der.CONTEXT_0, b"".join(encoded)),
+        der.encode(der.SET, b""),
+    )
+    return der.sequence(der.object_identifier(OID_PKCS7_SIGNED_DATA), der.encode(der.CONTEXT_0, signed_data))
+
+
+def _pkcs7_certificates(data: bytes):
+    """The DER certificates, unparsed, of a certs-only SignedData ContentInfo, or None for another layout.
+
+    Anything but strict DER raises der.py's PeerError.
+    """
+    content_info = der.read_all(der.expect_one(data, der.SEQUENCE))
+    if [tag for tag, _content in content_info] != [der.OBJECT_IDENTIFIER, der.CONTEXT_0]:
+        return None
+    if der.encode(der.OBJECT_IDENTIFIER, content_info[0][1]) != der.object_identifier(OID_PKCS7_SIGNED_DATA):
+        return None
+    fields = der.read_all(der.expect_one(content_info[1][1], der.SEQUENCE))
+    # version, digestAlgorithms, encapContentInfo, [0] certificates, optional [1] crls, signerInfos
+    if [tag for tag, _content in fields] not in ([der.INTEGER, der.SET, der.SEQUENCE, der.CONTEXT_0, der.SET],
+                                                 [der.INTEGER, der.SET, der.SEQUENCE, der.CONTEXT_0, der.CONTEXT_1, der.SET]):
+        return None
+    encoded = []
+    offset, certificates = 0, fields[3][1]
+    while offset < len(certificates):
+        tag, _content, end = der.read(certificates, offset)
+        if tag != der.SEQUENCE:  # another CertificateChoices than an X.509 certificate
+            return None
+        encoded.append(certificates[offset:end])
+        offset = end
+    return encoded
 
 
 def chain_from_pkcs7(data: bytes) -> list:
-    # cryptography falls back to BER (indefinite lengths, trailing bytes): DER means one exact TLV.
+    """The certificates of a certs-only PKCS#7 SignedData (exactly one DER value), each ``readable``."""
     try:
-        values = der.read_all(data)
+        encoded = _pkcs7_certificates(data)
     except PeerError:
-        values = []
-    if len(values) != 1:
-        raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded PKCS#7 value")
-    try:
-        certs = pkcs7.load_der_pkcs7_certificates(data)
-    except UNREADABLE:
-        raise PeerError("E_INVALIDARG", "GMC is not a valid PKCS#7 certificate chain") from None
-    if not certs:
+        encoded = None
+    if encoded is None:
+        raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded certs-only PKCS#7 SignedData")
+    if not encoded:
         raise PeerError("E_INVALIDARG", "GMC holds no certificate")
-    if len(certs) > MAX_CHAIN_CERTIFICATES:
+    # Counted before any is parsed: parsing is the work to bound.
+    if len(encoded) > MAX_CHAIN_CERTIFICATES:
         raise PeerError(
             "PEER_E_CHAIN_TOO_LONG",
-            "the chain holds %d certificates; at most %d (a GRC and 24 GMCs) are allowed" % (len(certs), MAX_CHAIN_CERTIFICATES),
+            "the chain holds %d certificates; at most %d (a GRC and 24 GMCs) are allowed" % (len(encoded), MAX_CHAIN_CERTIFICATES),
         )
+    certs = []
+    for item in encoded:
+        try:
+            certs.append(x509.load_der_x509_certificate(item))
+        except UNREADABLE:
+            raise PeerError("E_INVALIDARG", "GMC holds a certificate that does not parse") from None
     return [readable(cert) for cert in certs]
 
 

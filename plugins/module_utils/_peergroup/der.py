@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
+INTEGER = 0x02
 OCTET_STRING = 0x04
 OBJECT_IDENTIFIER = 0x06
 UNIVERSAL_STRING = 0x1C
 SEQUENCE = 0x30
+SET = 0x31
 CONTEXT_0 = 0xA0
+CONTEXT_1 = 0xA1
 
 
 def _length(size: int) -> bytes:

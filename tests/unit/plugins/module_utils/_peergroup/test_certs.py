@@ -840,6 +840,67 @@ def test_pkcs7_truncated_or_not_pkcs7(pki):
     _error("E_INVALIDARG", certs.chain_from_pkcs7, certs.certificate_to_der(pki.grc))
 
 
+def _signed_data(*fields, content_type=SIGNED_DATA_DER):
+    return _tlv(0x30, content_type + _tlv(0xA0, _tlv(0x30, b"".join(fields))))
+
+
+DATA_CONTENT_INFO = _tlv(0x30, bytes.fromhex("06092a864886f70d010701"))
+
+
+def test_pkcs7_is_written_as_der_whatever_the_order(pki):
+    chain = [pki.grc, pki.admin_gmc, pki.member_gmc]
+    encoded = sorted(certs.certificate_to_der(cert) for cert in chain)  # DER sorts a SET OF
+    expected = _signed_data(bytes.fromhex("020101"), b"\x31\x00", DATA_CONTENT_INFO, _tlv(0xA0, b"".join(encoded)), b"\x31\x00")
+    for order in itertools.permutations(chain):
+        assert certs.chain_to_pkcs7(order) == expected
+
+
+def test_pkcs7_with_crls_and_signer_infos_is_read(pki):
+    certificates = _tlv(0xA0, certs.certificate_to_der(pki.grc) + certs.certificate_to_der(pki.admin_gmc))
+    data = _signed_data(bytes.fromhex("020101"), b"\x31\x00", DATA_CONTENT_INFO, certificates, b"\xa1\x00", b"\x31\x00")
+    assert certs.chain_from_pkcs7(data) == [pki.grc, pki.admin_gmc]
+
+
+def test_pkcs7_structures_that_are_refused(pki):
+    grc = certs.certificate_to_der(pki.grc)
+    head = (bytes.fromhex("020101"), b"\x31\x00", DATA_CONTENT_INFO)
+    cases = {
+        "another content type": _signed_data(*head, _tlv(0xA0, grc), b"\x31\x00", content_type=bytes.fromhex("06092a864886f70d010701")),
+        "an unassigned content type": _signed_data(*head, _tlv(0xA0, grc), b"\x31\x00", content_type=bytes.fromhex("06096a864886f70d010702")),
+        "no certificates": _signed_data(*head, b"\x31\x00"),
+        "an empty certificate set": _signed_data(*head, _tlv(0xA0, b""), b"\x31\x00"),
+        "no signerInfos": _signed_data(*head, _tlv(0xA0, grc)),
+        "a field too many": _signed_data(*head, _tlv(0xA0, grc), b"\x31\x00", b"\x31\x00"),
+        "an attribute certificate": _signed_data(*head, _tlv(0xA0, _tlv(0xA1, grc[4:])), b"\x31\x00"),
+        "a certificate that does not parse": _signed_data(*head, _tlv(0xA0, _tlv(0x30, b"\x02\x01\x00")), b"\x31\x00"),
+        # BER: an indefinite length inside, which OpenSSL-based readers accept
+        "an indefinite length": _signed_data(*head, b"\xa0\x80" + grc + b"\x00\x00", b"\x31\x00"),
+        "a long form length for a short value": _signed_data(bytes.fromhex("02810101"), *head[1:], _tlv(0xA0, grc), b"\x31\x00"),
+        "no content": _tlv(0x30, SIGNED_DATA_DER),
+        "content not explicitly tagged": _tlv(0x30, SIGNED_DATA_DER + _tlv(0x30, b"")),
+    }
+    for what, data in cases.items():
+        error = _error("E_INVALIDARG", certs.chain_from_pkcs7, data)
+        assert error.message.startswith("GMC "), what
+
+
+def test_pkcs7_certificate_count_is_checked_before_any_is_parsed():
+    head = (bytes.fromhex("020101"), b"\x31\x00", DATA_CONTENT_INFO)
+    garbage = _signed_data(*head, _tlv(0xA0, b"\x30\x00" * 26), b"\x31\x00")
+    _error("PEER_E_CHAIN_TOO_LONG", certs.chain_from_pkcs7, garbage)
+    _error("E_INVALIDARG", certs.chain_from_pkcs7, _signed_data(*head, _tlv(0xA0, b"\x30\x00" * 25), b"\x31\x00"))
+
+
+@pytest.mark.filterwarnings("ignore:Parsed a serial number")
+def test_mutated_pkcs7_fails_with_peer_errors_only(pki):
+    rng = random.Random(7)
+    for spoilt in _mutations(certs.chain_to_pkcs7([pki.grc, pki.admin_gmc]), rng, 1500):
+        try:
+            certs.chain_from_pkcs7(spoilt)
+        except PeerError:
+            pass
+
+
 def test_pkcs7_holding_26_certificates(pki, deep):
     assert len(certs.chain_from_pkcs7(certs.chain_to_pkcs7(deep[:25]))) == 25
     error = _error("PEER_E_CHAIN_TOO_LONG", certs.chain_from_pkcs7, certs.chain_to_pkcs7(deep))
