@@ -29,7 +29,7 @@ try:
     from cryptography import x509
     from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError:
@@ -88,7 +88,14 @@ KEY_SIZES = (2048, 3072, 4096)
 MIN_KEY_SIZE_ON_READ = 1024
 MAX_CHAIN_CERTIFICATES = 25  # the GRC and at most 24 GMCs
 ROOT_LIFETIME = datetime.timedelta(days=365 * 1000)  # Windows' "infinite"
-_SIGNATURE_HASHES = ("sha1", "sha256", "sha384", "sha512")
+# The signature algorithms accepted on read, PKCS#1 v1.5 only (Windows signs with SHA-1), by OID:
+# cryptography's own view of the algorithm (RSASSA-PSS parameters, hash objects) differs by version.
+_SIGNATURE_HASHES = {
+    "1.2.840.113549.1.1.5": "SHA1",
+    "1.2.840.113549.1.1.11": "SHA256",
+    "1.2.840.113549.1.1.12": "SHA384",
+    "1.2.840.113549.1.1.13": "SHA512",
+}
 _KNOWN_CRITICAL = frozenset(
     [OID_CERT_TYPE, OID_CERT_VERSION, OID_PEER_NAME, OID_GROUPING_FLAGS, OID_ROLES, OID_CLASSIFIERS, OID_IDENTITY_FLAGS,
      "2.5.29.19", "2.5.29.15", "2.5.29.37"]
@@ -166,7 +173,7 @@ def readable(cert):
     turns a hostile certificate into one clean error instead of an exception deep in a check.
     """
     try:
-        _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_hash_algorithm,
+        _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_algorithm_oid,
                   cert.extensions, not_before_of(cert), not_after_of(cert))
     except UNREADABLE:
         raise _invalid("a certificate does not parse (names, key, signature algorithm, extensions or validity)") from None
@@ -464,10 +471,9 @@ class ChainInfo(NamedTuple):
 
 def _check_key_and_algorithm(cert) -> None:
     key = readable(cert).public_key()
-    algorithm = cert.signature_hash_algorithm
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise _invalid("certificate %s must have an RSA key of at least %d bits" % (peer_name_of(cert), MIN_KEY_SIZE_ON_READ))
-    if algorithm is None or algorithm.name not in _SIGNATURE_HASHES:
+    if cert.signature_algorithm_oid.dotted_string not in _SIGNATURE_HASHES:
         raise _invalid("certificate %s uses an unsupported signature algorithm" % peer_name_of(cert))
     for extension in cert.extensions:
         if extension.critical and extension.oid.dotted_string not in _KNOWN_CRITICAL:
@@ -476,11 +482,11 @@ def _check_key_and_algorithm(cert) -> None:
 
 def _signed_by(child, parent) -> bool:
     # Not verify_directly_issued_by: it refuses SHA-1 (cryptography 42-50), which Windows signs with.
-    if child.issuer != parent.subject:
+    algorithm = _SIGNATURE_HASHES.get(child.signature_algorithm_oid.dotted_string)
+    if child.issuer != parent.subject or algorithm is None:
         return False
     try:
-        parent.public_key().verify(child.signature, child.tbs_certificate_bytes, child.signature_algorithm_parameters,
-                                   child.signature_hash_algorithm)
+        parent.public_key().verify(child.signature, child.tbs_certificate_bytes, padding.PKCS1v15(), getattr(hashes, algorithm)())
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True

@@ -742,6 +742,30 @@ def test_sha1_signed_gmc_is_accepted(pki):
     _error("PEER_E_INVALID_CREDENTIAL", certs.verify_chain, [pki.grc, forged], pki.group)
 
 
+def _resign_pss(cert, key):
+    """``cert`` signed with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32): same key, another padding."""
+    sha256 = _tlv(0x30, bytes.fromhex("0609608648016503040201") + b"\x05\x00")
+    pss = _tlv(0x30, bytes.fromhex("06092a864886f70d01010a") + _tlv(0x30, _tlv(0xA0, sha256) + _tlv(
+        0xA1, _tlv(0x30, bytes.fromhex("06092a864886f70d010108") + sha256)) + _tlv(0xA2, bytes.fromhex("020120"))))
+    fields = _children(_read_tlv(cert.tbs_certificate_bytes)[1])
+    assert fields[2] == (0x30, SHA256_RSA_DER + b"\x05\x00")  # version, serial, then the signature algorithm
+    fields[2] = _read_tlv(pss)[:2]
+    tbs = _tlv(0x30, b"".join(_tlv(tag, value) for tag, value in fields))
+    signature = key.sign(tbs, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    return x509.load_der_x509_certificate(_tlv(0x30, tbs + pss + _tlv(0x03, b"\x00" + signature)))
+
+
+def test_pss_signed_gmc_is_refused(pki):
+    # Windows signs with PKCS#1 v1.5; PSS would be accepted or not depending on the cryptography release.
+    pss = _resign_pss(pki.admin_gmc, pki.group_key)
+    assert certs.peer_name_of(certs.certificate_from_der(certs.certificate_to_der(pss))) == pki.admin
+    error = _error("PEER_E_INVALID_CREDENTIAL", certs.verify_chain, [pki.grc, pss], pki.group)
+    assert "unsupported signature algorithm" in error.message
+    pss_root = _resign_pss(pki.grc, pki.group_key)
+    error = _error("PEER_E_INVALID_CREDENTIAL", certs.verify_chain, [pss_root, pki.admin_gmc], pki.group)
+    assert "unsupported signature algorithm" in error.message
+
+
 @pytest.mark.parametrize("algorithm", [hashes.SHA384(), hashes.SHA512()])
 def test_other_sha2_signatures(pki, algorithm):
     gmc = _rebuild(pki.admin_gmc, pki.group_key, algorithm=algorithm)
