@@ -41,7 +41,7 @@ try:
     # since 42; NameAttribute's switch off its checks (3.4 has none to switch off); skipping
     # OpenSSL's RSA key check on load since 39 (before, every load checks the key).
     _HAS_UTC_VALIDITY = hasattr(x509.Certificate, "not_valid_before_utc")
-    _NAME_CHECKS_LENGTH = "_validate" in inspect.signature(x509.NameAttribute).parameters
+    _NAME_VALIDATION_SWITCH = "_validate" in inspect.signature(x509.NameAttribute).parameters
     _CAN_SKIP_KEY_CHECK = deps.version_tuple(cryptography.__version__) >= (39,)
 except ImportError:  # deps.missing_requirements() reports it before any use
     x509 = None
@@ -125,6 +125,7 @@ def private_key_from_der(data: bytes, validate: bool = True):
 
     ``validate=False`` skips OpenSSL's consistency check of the key (primality of p and q,
     about 0.1 s per 2048-bit key): only for keys that were checked when they entered the store.
+    cryptography before 39 cannot skip it: there every load checks.
     """
     try:
         key = _load_der_private_key(data, validate)
@@ -190,7 +191,7 @@ def _dword(value: int) -> bytes:
 
 def _name(peer_name: str):
     # Peer names reach 190 characters; X.520 caps commonName at 64, Windows did not.
-    if _NAME_CHECKS_LENGTH:
+    if _NAME_VALIDATION_SWITCH:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name, _validate=False)])
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name)])
 
