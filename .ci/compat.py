@@ -6,7 +6,7 @@
 Usage: compat.py SOURCE BUILD JOBS TEST_PATH...
 
 For each row: a venv from that row's Python (pyenv's, else pythonX.Y on PATH) under
-BUILD/compat/<row>, rebuilt only when the row's pins or tests/compat/requirements.txt change,
+BUILD/compat/<row>, rebuilt only when that Python, the row's pins or tests/compat/requirements.txt change,
 with the row's exact cryptography and lxml (wheels only) and the pinned test tools; then pytest
 on TEST_PATH in the stage (BUILD/ansible_collections/peernet/peergroup, on PYTHONPATH), JOBS rows
 at a time. Prints one line per row and exits non-zero if any row failed; each row's output is in
@@ -49,11 +49,12 @@ def find_python(version):
 
 
 def prepare(venv, python, pins):
-    """The venv's python, (re)built when ``pins`` differ from those it was built with."""
+    """The venv's python, (re)built when ``python`` or ``pins`` differ from those it was built with."""
     stamp = os.path.join(venv, "pins.txt")
+    built_with = "%s\n%s" % (python, pins)
     try:
         with open(stamp, encoding="utf-8") as handle:
-            if handle.read() == pins:
+            if handle.read() == built_with:
                 return os.path.join(venv, "bin", "python"), None
     except FileNotFoundError:
         pass
@@ -64,7 +65,7 @@ def prepare(venv, python, pins):
         if process.returncode:
             return None, "%s\n%s%s" % (" ".join(step), process.stdout, process.stderr)
     with open(stamp, "w", encoding="utf-8") as handle:
-        handle.write(pins)
+        handle.write(built_with)
     return os.path.join(venv, "bin", "python"), None
 
 
