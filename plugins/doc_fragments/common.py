@@ -20,8 +20,8 @@ options:
         C(/var/lib/peernet) for root.
     type: path
 requirements:
-  - cryptography >= 42.0
-  - lxml >= 4.9
+  - cryptography >= 3.4.8
+  - lxml >= 4.6.5
 notes:
   - Failures return C(hresult) with the Windows HRESULT C(name), C(code) (hex) and signed C(value).
 seealso:

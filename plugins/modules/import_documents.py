@@ -31,8 +31,8 @@ attributes:
   platform:
     platforms: posix
 requirements:
-  - cryptography >= 42.0 on the controller
-  - lxml >= 4.9 on the controller
+  - cryptography >= 3.4.8 on the controller
+  - lxml >= 4.6.5 on the controller
 options:
   documents_dir:
     description:

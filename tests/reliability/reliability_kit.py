@@ -28,7 +28,6 @@ from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
@@ -289,22 +288,25 @@ def forge_identity_export(fields: IdentityFields, seal_key):
 
 
 def pkcs7_of(certificates) -> bytes:
-    """A certs-only PKCS#7 of any length (chain_to_pkcs7 stops at 25)."""
-    return pkcs7.serialize_certificates(list(certificates), serialization.Encoding.DER)
+    """A certs-only PKCS#7 SignedData of any number of certificates, in the order given.
+
+    Written here, not by certs.chain_to_pkcs7 (the code under test) nor by cryptography (whose
+    writer came in 37: these tests run on 3.4.8 too).
+    """
+    encoded = b"".join(cert.public_bytes(serialization.Encoding.DER) for cert in certificates)
+    signed = Tlv(0x30, children=[
+        Tlv(0x02, b"\x01"),
+        Tlv(0x31, children=[]),
+        Tlv(0x30, children=[Tlv(0x06, bytes.fromhex("2a864886f70d010701"))]),
+        Tlv(0xA0, encoded),
+        Tlv(0x31, children=[]),
+    ])
+    return Tlv(0x30, children=[Tlv(0x06, bytes.fromhex("2a864886f70d010702")), Tlv(0xA0, children=[signed])]).encode()
 
 
 def empty_pkcs7() -> bytes:
     """A certs-only PKCS#7 SignedData without certificates (cryptography will not write one)."""
-    oid_data = bytes.fromhex("2a864886f70d010701")
-    oid_signed_data = bytes.fromhex("2a864886f70d010702")
-    signed = Tlv(0x30, children=[
-        Tlv(0x02, b"\x01"),
-        Tlv(0x31, children=[]),
-        Tlv(0x30, children=[Tlv(0x06, oid_data)]),
-        Tlv(0xA0, children=[]),
-        Tlv(0x31, children=[]),
-    ])
-    return Tlv(0x30, children=[Tlv(0x06, oid_signed_data), Tlv(0xA0, children=[signed])]).encode()
+    return pkcs7_of([])
 
 
 # --- DER surgery (hostile PKCS#12) ----------------------------------------------------------

@@ -14,27 +14,38 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import uuid
 from typing import NamedTuple
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import deps
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+
 try:
+    import cryptography
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError.
-    UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension)
+    # What hostile DER raises when a certificate is loaded or read; not all of it is ValueError:
+    # cryptography 36-41 raise KeyError for an unknown string type in a name, and OpenSSL's
+    # failed assertions (the parser before 35) are InternalError.
+    UNREADABLE = (ValueError, TypeError, LookupError, UnsupportedAlgorithm, InternalError, x509.InvalidVersion,
+                  x509.DuplicateExtension)
+    # What this cryptography has (README, "Managed host requirements"): aware validity dates
+    # since 42; NameAttribute's switch off its checks (3.4 has none to switch off); skipping
+    # OpenSSL's RSA key check on load since 39 (before, every load checks the key).
+    _HAS_UTC_VALIDITY = hasattr(x509.Certificate, "not_valid_before_utc")
+    _NAME_VALIDATION_SWITCH = "_validate" in inspect.signature(x509.NameAttribute).parameters
+    _CAN_SKIP_KEY_CHECK = deps.version_tuple(cryptography.__version__) >= (39,)
 except ImportError:  # deps.missing_requirements() reports it before any use
     x509 = None
     UNREADABLE = ()
-
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 P2P_ARC = "1.3.6.1.4.1.311.44"
 OID_CERT_TYPE = P2P_ARC + ".0.1"
@@ -47,6 +58,8 @@ OID_PEER_AUTH_EKU = P2P_ARC + ".3.4"
 OID_CLASSIFIERS = P2P_ARC + ".3.5"
 OID_CLASSIFIER_OTHER_NAME = P2P_ARC + ".0.3"
 OID_IDENTITY_FLAGS = P2P_ARC + ".2.2"
+OID_PKCS7_DATA = "1.2.840.113549.1.7.1"
+OID_PKCS7_SIGNED_DATA = "1.2.840.113549.1.7.2"
 
 TYPE_GMC = 1
 TYPE_GRC = 2
@@ -75,7 +88,14 @@ KEY_SIZES = (2048, 3072, 4096)
 MIN_KEY_SIZE_ON_READ = 1024
 MAX_CHAIN_CERTIFICATES = 25  # the GRC and at most 24 GMCs
 ROOT_LIFETIME = datetime.timedelta(days=365 * 1000)  # Windows' "infinite"
-_SIGNATURE_HASHES = ("sha1", "sha256", "sha384", "sha512")
+# The signature algorithms accepted on read, PKCS#1 v1.5 only (Windows signs with SHA-1), by OID:
+# cryptography's own view of the algorithm (RSASSA-PSS parameters, hash objects) differs by version.
+_SIGNATURE_HASHES = {
+    "1.2.840.113549.1.1.5": "SHA1",
+    "1.2.840.113549.1.1.11": "SHA256",
+    "1.2.840.113549.1.1.12": "SHA384",
+    "1.2.840.113549.1.1.13": "SHA512",
+}
 _KNOWN_CRITICAL = frozenset(
     [OID_CERT_TYPE, OID_CERT_VERSION, OID_PEER_NAME, OID_GROUPING_FLAGS, OID_ROLES, OID_CLASSIFIERS, OID_IDENTITY_FLAGS,
      "2.5.29.19", "2.5.29.15", "2.5.29.37"]
@@ -105,14 +125,21 @@ def private_key_from_der(data: bytes, validate: bool = True):
 
     ``validate=False`` skips OpenSSL's consistency check of the key (primality of p and q,
     about 0.1 s per 2048-bit key): only for keys that were checked when they entered the store.
+    cryptography before 39 cannot skip it: there every load checks.
     """
     try:
-        key = serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=not validate)
-    except (ValueError, TypeError):
+        key = _load_der_private_key(data, validate)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise PeerError("E_INVALIDARG", "not a PKCS#8 private key") from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise PeerError("PEER_E_INVALID_CREDENTIAL", "private keys must be RSA of at least %d bits" % MIN_KEY_SIZE_ON_READ)
     return key
+
+
+def _load_der_private_key(data: bytes, validate: bool):
+    if validate or not _CAN_SKIP_KEY_CHECK:
+        return serialization.load_der_private_key(data, password=None)
+    return serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
 
 
 def _spki(key) -> bytes:
@@ -147,8 +174,8 @@ def readable(cert):
     turns a hostile certificate into one clean error instead of an exception deep in a check.
     """
     try:
-        _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_hash_algorithm,
-                  cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc)
+        _parts = (cert.subject, cert.issuer, cert.public_key(), cert.signature_algorithm_oid,
+                  cert.extensions, not_before_of(cert), not_after_of(cert))
     except UNREADABLE:
         raise _invalid("a certificate does not parse (names, key, signature algorithm, extensions or validity)") from None
     return cert
@@ -164,7 +191,9 @@ def _dword(value: int) -> bytes:
 
 def _name(peer_name: str):
     # Peer names reach 190 characters; X.520 caps commonName at 64, Windows did not.
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name, _validate=False)])
+    if _NAME_VALIDATION_SWITCH:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name, _validate=False)])
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, peer_name)])
 
 
 def _serial() -> int:
@@ -320,11 +349,17 @@ def roles_of(cert) -> list:
 
 
 def not_before_of(cert):
-    return cert.not_valid_before_utc
+    """The start of validity, an aware UTC datetime."""
+    if _HAS_UTC_VALIDITY:
+        return cert.not_valid_before_utc
+    return cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
 
 
 def not_after_of(cert):
-    return cert.not_valid_after_utc
+    """The end of validity, an aware UTC datetime."""
+    if _HAS_UTC_VALIDITY:
+        return cert.not_valid_after_utc
+    return cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
 
 
 def _iso(moment) -> str:
@@ -358,30 +393,70 @@ def describe_certificate(cert) -> dict:
 # --- chains -------------------------------------------------------------------
 
 
+# Written and read here, not by cryptography: its PKCS#7 writer came in 37, and its readers
+# differ by version (OpenSSL's before 35 takes BER and fails asserting on unknown content types).
 def chain_to_pkcs7(certs) -> bytes:
-    """A certs-only PKCS#7 SignedData, DER."""
-    return pkcs7.serialize_certificates(list(certs), serialization.Encoding.DER)
+    """A certs-only PKCS#7 SignedData (RFC 5652 5.1), DER: no digest algorithm, no signer."""
+    # DER sorts a SET OF by encoding.
+    encoded = sorted(certificate_to_der(cert) for cert in certs)
+    signed_data = der.sequence(
+        der.encode(der.INTEGER, b"\x01"),
+        der.encode(der.SET, b""),
+        der.sequence(der.object_identifier(OID_PKCS7_DATA)),
+        der.encode(der.CONTEXT_0, b"".join(encoded)),
+        der.encode(der.SET, b""),
+    )
+    return der.sequence(der.object_identifier(OID_PKCS7_SIGNED_DATA), der.encode(der.CONTEXT_0, signed_data))
+
+
+def _pkcs7_certificates(data: bytes):
+    """The DER certificates, unparsed, of a certs-only SignedData ContentInfo, or None for another layout.
+
+    Anything but strict DER raises der.py's PeerError.
+    """
+    content_info = der.read_all(der.expect_one(data, der.SEQUENCE))
+    if [tag for tag, _content in content_info] != [der.OBJECT_IDENTIFIER, der.CONTEXT_0]:
+        return None
+    if der.encode(der.OBJECT_IDENTIFIER, content_info[0][1]) != der.object_identifier(OID_PKCS7_SIGNED_DATA):
+        return None
+    fields = der.read_all(der.expect_one(content_info[1][1], der.SEQUENCE))
+    # version, digestAlgorithms, encapContentInfo, [0] certificates, optional [1] crls, signerInfos
+    if [tag for tag, _content in fields] not in ([der.INTEGER, der.SET, der.SEQUENCE, der.CONTEXT_0, der.SET],
+                                                 [der.INTEGER, der.SET, der.SEQUENCE, der.CONTEXT_0, der.CONTEXT_1, der.SET]):
+        return None
+    encoded = []
+    offset, certificates = 0, fields[3][1]
+    while offset < len(certificates):
+        tag, _content, end = der.read(certificates, offset)
+        if tag != der.SEQUENCE:  # another CertificateChoices than an X.509 certificate
+            return None
+        encoded.append(certificates[offset:end])
+        offset = end
+    return encoded
 
 
 def chain_from_pkcs7(data: bytes) -> list:
-    # cryptography falls back to BER (indefinite lengths, trailing bytes): DER means one exact TLV.
+    """The certificates of a certs-only PKCS#7 SignedData (exactly one DER value), each ``readable``."""
     try:
-        values = der.read_all(data)
+        encoded = _pkcs7_certificates(data)
     except PeerError:
-        values = []
-    if len(values) != 1:
-        raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded PKCS#7 value")
-    try:
-        certs = pkcs7.load_der_pkcs7_certificates(data)
-    except UNREADABLE:
-        raise PeerError("E_INVALIDARG", "GMC is not a valid PKCS#7 certificate chain") from None
-    if not certs:
+        encoded = None
+    if encoded is None:
+        raise PeerError("E_INVALIDARG", "GMC is not one DER-encoded certs-only PKCS#7 SignedData")
+    if not encoded:
         raise PeerError("E_INVALIDARG", "GMC holds no certificate")
-    if len(certs) > MAX_CHAIN_CERTIFICATES:
+    # Counted before any is parsed: parsing is the work to bound.
+    if len(encoded) > MAX_CHAIN_CERTIFICATES:
         raise PeerError(
             "PEER_E_CHAIN_TOO_LONG",
-            "the chain holds %d certificates; at most %d (a GRC and 24 GMCs) are allowed" % (len(certs), MAX_CHAIN_CERTIFICATES),
+            "the chain holds %d certificates; at most %d (a GRC and 24 GMCs) are allowed" % (len(encoded), MAX_CHAIN_CERTIFICATES),
         )
+    certs = []
+    for item in encoded:
+        try:
+            certs.append(x509.load_der_x509_certificate(item))
+        except UNREADABLE:
+            raise PeerError("E_INVALIDARG", "GMC holds a certificate that does not parse") from None
     return [readable(cert) for cert in certs]
 
 
@@ -397,10 +472,9 @@ class ChainInfo(NamedTuple):
 
 def _check_key_and_algorithm(cert) -> None:
     key = readable(cert).public_key()
-    algorithm = cert.signature_hash_algorithm
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_KEY_SIZE_ON_READ:
         raise _invalid("certificate %s must have an RSA key of at least %d bits" % (peer_name_of(cert), MIN_KEY_SIZE_ON_READ))
-    if algorithm is None or algorithm.name not in _SIGNATURE_HASHES:
+    if cert.signature_algorithm_oid.dotted_string not in _SIGNATURE_HASHES:
         raise _invalid("certificate %s uses an unsupported signature algorithm" % peer_name_of(cert))
     for extension in cert.extensions:
         if extension.critical and extension.oid.dotted_string not in _KNOWN_CRITICAL:
@@ -409,11 +483,11 @@ def _check_key_and_algorithm(cert) -> None:
 
 def _signed_by(child, parent) -> bool:
     # Not verify_directly_issued_by: it refuses SHA-1 (cryptography 42-50), which Windows signs with.
-    if child.issuer != parent.subject:
+    algorithm = _SIGNATURE_HASHES.get(child.signature_algorithm_oid.dotted_string)
+    if child.issuer != parent.subject or algorithm is None:
         return False
     try:
-        parent.public_key().verify(child.signature, child.tbs_certificate_bytes, child.signature_algorithm_parameters,
-                                   child.signature_hash_algorithm)
+        parent.public_key().verify(child.signature, child.tbs_certificate_bytes, padding.PKCS1v15(), getattr(hashes, algorithm)())
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True

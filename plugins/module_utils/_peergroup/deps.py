@@ -10,22 +10,28 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import importlib
+import re
 
-# (import name, pip name, minimum version): the oldest releases with every API the core uses
-# (AES-GCM, scrypt, PKCS#7 and PKCS#12 builders; lxml's hardened parser options).
+# (import name, pip name, minimum version): the oldest releases `make compat` runs the core's
+# tests on, those of the oldest distribution rows in tests/compat/rows.txt (cryptography 3.4.8
+# of Ubuntu 22.04, lxml 4.6.5 of RHEL 9). README, "Managed host requirements", lists the rows.
 REQUIREMENTS = (
-    ("cryptography", "cryptography", "42.0"),
-    ("lxml", "lxml", "4.9"),
+    ("cryptography", "cryptography", "3.4.8"),
+    ("lxml", "lxml", "4.6.5"),
 )
+_LEADING_DIGITS = re.compile(r"[0-9]+")
 
 
-def _version_tuple(text: str) -> tuple:
+def version_tuple(text: str) -> tuple:
+    """``"3.4.8"`` as ``(3, 4, 8)``; a pre-release or local suffix ends it (``"42.0.0rc1"`` → ``(42, 0, 0)``)."""
     parts = []
     for piece in text.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
+        digits = _LEADING_DIGITS.match(piece)
         if not digits:
             break
-        parts.append(int(digits))
+        parts.append(int(digits.group(0)))
+        if digits.end() < len(piece):
+            break
     return tuple(parts)
 
 
@@ -40,13 +46,13 @@ def missing_requirements() -> list:
             missing.append((requirement, "not importable: %s" % exc))
             continue
         version = getattr(module, "__version__", "0")
-        if _version_tuple(version) < _version_tuple(minimum):
+        if version_tuple(version) < version_tuple(minimum):
             missing.append((requirement, "version %s is installed" % version))
     return missing
 
 
 def requirement_names(missing) -> str:
-    """The requirements of ``missing_requirements()`` as one phrase: ``cryptography>=42.0 and lxml>=4.9``."""
+    """The requirements of ``missing_requirements()`` as one phrase: ``cryptography>=3.4.8 and lxml>=4.6.5``."""
     return " and ".join(requirement for requirement, _reason in missing)
 
 

@@ -26,6 +26,7 @@ BMP_STRING = 0x1E
 SEQUENCE = 0x30
 SET = 0x31
 CONTEXT_0 = 0xA0
+CONTEXT_1 = 0xA1
 
 
 def _length(size: int) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+import cryptography
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
@@ -17,6 +18,33 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord
 
 DAY = datetime.timedelta(days=1)
+# cryptography 39 added the switch that skips OpenSSL's RSA key check on load; before, every load checks.
+RSA_CHECK_CAN_BE_SKIPPED = int(cryptography.__version__.split(".")[0]) >= 39
+RSA_ENCRYPTION_DER = bytes.fromhex("300d06092a864886f70d0101010500")
+
+
+def _der(tag, content):
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(body)]) + body + content
+
+
+def _der_integer(value):
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def inconsistent_rsa_der(key):
+    """PKCS#8 DER of ``key`` with a wrong CRT exponent: the same public half, only OpenSSL's key check sees it.
+
+    Written by hand: cryptography before 39 refuses to build such a key.
+    """
+    numbers = key.private_numbers()
+    fields = (0, numbers.public_numbers.n, numbers.public_numbers.e, numbers.d, numbers.p, numbers.q,
+              numbers.dmp1 ^ 2, numbers.dmq1, numbers.iqmp)
+    rsa_private_key = _der(0x30, b"".join(_der_integer(value) for value in fields))
+    return _der(0x30, _der_integer(0) + RSA_ENCRYPTION_DER + _der(0x04, rsa_private_key))
 
 
 def identity_record(key, classifier="member"):

@@ -33,6 +33,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup import builders
 
 PASSWORD = "s3cret p\u00e4ssword"
 CLOUD = "Global_"
@@ -134,12 +135,10 @@ def test_owner_round_trip(fleet):
 
 
 def test_imported_group_key_is_checked_unless_the_caller_only_compares(fleet):
-    # The same public half with a wrong CRT exponent: only OpenSSL's consistency check sees it.
-    numbers = fleet.group_key.private_numbers()
-    broken_key = rsa.RSAPrivateNumbers(
-        numbers.p, numbers.q, numbers.d, numbers.dmp1 ^ 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers
-    ).private_key(unsafe_skip_rsa_key_validation=True)
-    broken = fleet.owner._replace(group_key=certs.private_key_to_der(broken_key))
+    broken = fleet.owner._replace(group_key=builders.inconsistent_rsa_der(fleet.group_key))
+    if not builders.RSA_CHECK_CAN_BE_SKIPPED:
+        assert _error(documents.render_group_config, broken, fleet.seal_key).name == "E_INVALIDARG"
+        return
     sealed = documents.parse_group_config(documents.render_group_config(broken, fleet.seal_key))
     assert _error(sealed.open, fleet.cache).name == "E_INVALIDARG"
     assert sealed.open(fleet.cache, check_key=False) == broken
