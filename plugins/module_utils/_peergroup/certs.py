@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import deps
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 try:
     import cryptography
@@ -269,7 +269,7 @@ def issue_gmc(issuer_cert, issuer_key, subject_public_key, subject_peer_name: st
     """A group membership certificate for ``subject_public_key``; never outlives its issuer."""
     for role in roles:
         if role not in ROLES:
-            raise PeerError("E_INVALIDARG", "unknown role %r" % (role,))
+            raise PeerError("E_INVALIDARG", "unknown role %s" % shown(role))
     if not roles:
         raise PeerError("E_INVALIDARG", "a GMC needs at least one role")
     now = (now or _now()).replace(microsecond=0)
