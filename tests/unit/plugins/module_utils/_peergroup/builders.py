@@ -20,6 +20,9 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 DAY = datetime.timedelta(days=1)
 # cryptography 39 added the switch that skips OpenSSL's RSA key check on load; before, every load checks.
 RSA_CHECK_CAN_BE_SKIPPED = int(cryptography.__version__.split(".")[0]) >= 39
+# The releases whose PKCS#12 writer takes our layout (PBES2 AES-256-CBC, HMAC-SHA256, explicit MAC
+# iterations): the ones earlier collection releases required, so the only writers of older exports.
+CRYPTOGRAPHY_WRITES_OUR_PKCS12 = int(cryptography.__version__.split(".")[0]) >= 42
 RSA_ENCRYPTION_DER = bytes.fromhex("300d06092a864886f70d0101010500")
 
 
@@ -110,8 +113,8 @@ def identity_certificate(key, peer_name, subject=None, issuer=None, signing_key=
         .issuer_name(x509.Name(list(cert.issuer) + extra))
         .public_key(cert.public_key())
         .serial_number(cert.serial_number)
-        .not_valid_before(cert.not_valid_before_utc)
-        .not_valid_after(cert.not_valid_after_utc)
+        .not_valid_before(certs.not_before_of(cert))
+        .not_valid_after(certs.not_after_of(cert))
     )
     for extension in cert.extensions:
         if extension.oid.dotted_string not in drop:
