@@ -32,6 +32,11 @@ attributes:
     details: The diff shows the peer name, classifier, friendly name and key size; never the key.
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.group
+  - module: peernet.peergroup.identity_export
+  - module: peernet.peergroup.identity_import
+  - module: peernet.peergroup.store_info
 options:
   state:
     description: Whether the identity should exist.

@@ -33,6 +33,9 @@ attributes:
 requirements:
   - cryptography >= 42.0 on the controller
   - lxml >= 4.9 on the controller
+seealso:
+  - module: peernet.peergroup.import_plan
+  - module: peernet.peergroup.group_config_import
 options:
   documents_dir:
     description:
