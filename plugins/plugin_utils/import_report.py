@@ -103,11 +103,12 @@ def _refusal(document, result, names):
 
 def failure_lines(host, refused):
     """One line per refusal: host, document, HRESULT (once), what happened and what to do."""
-    return [
-        " ".join(part for part in ("%s: %s: %s: %s." % (host, entry["document"], entry["hresult"], entry["message"].rstrip(".")),
-                                   entry.get("hint", "")) if part)
-        for entry in refused
-    ]
+    lines = []
+    for entry in refused:
+        line = "%s: %s: %s: %s." % (host, entry["document"], entry["hresult"], entry["message"].rstrip("."))
+        hint = entry.get("hint")
+        lines.append("%s %s" % (line, hint) if hint else line)
+    return lines
 
 
 def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None, names=None):
