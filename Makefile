@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Fresh machine: `make demo`, `make test`. Everything installs itself: a Python 3.13 venv
-# (.venv, pinned by constraints.txt), a staged copy of the collection under
+# (.venv, pinned by constraints.txt; `make demo` installs only requirements-demo.txt), a staged copy of the collection under
 # build/ansible_collections/peernet/peergroup for ansible-test, and the venvs ansible-test makes
 # for the target Pythons 3.9-3.13 (PyPI is the only network needed). `make help` lists targets.
 
@@ -69,7 +69,7 @@ TEST_STEPS := sanity units compat integration reliability changelog-lint changel
 	galaxy-build install-check ee-context
 
 .PHONY: help venv stage sanity units compat integration reliability stress changelog-lint changelog-render \
-	docs-lint lint molecule demo bench galaxy-build install-check ee-context test constraints clean distclean
+	docs-lint lint molecule demo demo-venv bench galaxy-build install-check ee-context test constraints clean distclean
 
 help:
 	@row() { printf '  %-18s %s\n' "$$1" "$$2"; }
@@ -92,6 +92,7 @@ help:
 	row stress "tests/reliability with heavy counts"
 	row bench "bench/run.py"
 	row venv "the controller venv ($(VENV)), pinned by constraints.txt"
+	row demo-venv "only what the demo needs in $(VENV): ansible-core, cryptography, lxml"
 	row stage "the copy ansible-test runs in: build/ansible_collections/peernet/peergroup"
 	row constraints "re-pin constraints.txt from a fresh install of requirements-dev.txt"
 	row clean "remove build/ and test output (distclean: and the venv)"
@@ -105,6 +106,15 @@ $(VENV_DIR)/.installed: constraints.txt requirements-dev.txt
 	echo "venv: $(VENV) from $(PYTHON313)"
 	"$(PYTHON313)" -m venv --clear "$(VENV_DIR)"
 	"$(VENV_DIR)/bin/python" -m pip install --quiet -c constraints.txt -r requirements-dev.txt
+	touch "$@"
+
+# The demo's part of the venv only (requirements-demo.txt, same pins); `make venv` adds the rest.
+demo-venv: $(VENV_DIR)/.demo-installed
+
+$(VENV_DIR)/.demo-installed: constraints.txt requirements-demo.txt
+	@if [ -z "$(PYTHON313)" ]; then echo "make: Python 3.13 not found; set PYTHON313=/path/to/python3.13" >&2; exit 1; fi
+	if [ ! -x "$(VENV_DIR)/bin/python" ]; then echo "venv: $(VENV) from $(PYTHON313)"; "$(PYTHON313)" -m venv "$(VENV_DIR)"; fi
+	"$(VENV_DIR)/bin/python" -m pip install --quiet -c constraints.txt -r requirements-demo.txt
 	touch "$@"
 
 # The copy ansible-test runs in (a symlink will not do: ansible-test and pytest resolve the working
@@ -180,8 +190,9 @@ molecule: stage
 
 # --- Demo, benchmarks ------------------------------------------------------------------------
 
-demo: stage
-	@bash demo/run.sh
+# No stage: demo/run.sh puts this checkout on its own collections path.
+demo: demo-venv
+	@ANSIBLE_COLLECTIONS_PATH= bash demo/run.sh
 
 # Not part of `make test`: the measures of docs/performance.md (BENCH_ARGS=--quick for a smoke run).
 bench: stage

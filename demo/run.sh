@@ -107,6 +107,11 @@ for pass in 1 2; do
         exit 1
     fi
     summaries "$work/run$pass.log"
+    # Every host prints its own line; a report that lost one would show the demo incomplete.
+    for host in source target1 target2 target3; do
+        grep -qE "\"msg\": \"$host: " "$work/run$pass.log" \
+            || { echo "demo: FAILED, run $pass printed no summary line for $host" >&2; exit 1; }
+    done
 done
 
 echo "=== documents on the controller"

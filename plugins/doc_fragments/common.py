@@ -13,19 +13,23 @@ options:
   store_path:
     description:
       - Directory of the per-user host store on the managed node.
-      - Created with mode C(0700) when missing (not in check mode).
+      - A module that changes the store creates it with mode C(0700) when missing (not in check mode);
+        M(peernet.peergroup.store_info) and M(peernet.peergroup.import_plan) only read it and never create it.
       - A store owned by another user, or group- or world-writable, is refused with
         C(PEER_E_NO_KEY_ACCESS).
       - Defaults to C($XDG_DATA_HOME/peernet) or C(~/.local/share/peernet), and to
         C(/var/lib/peernet) for root.
     type: path
 requirements:
-  - cryptography >= 3.4.8
-  - lxml >= 4.6.5
+  - cryptography >= 3.4.8, on the managed node
+  - lxml >= 4.6.5, on the managed node
 notes:
   - Failures return C(hresult) with the Windows HRESULT C(name), C(code) (hex) and signed C(value).
-seealso:
-  - module: peernet.peergroup.store_info
+  - The requirements are Python packages of the interpreter the module runs with on the managed node
+    (C(ansible_python_interpreter)), not of the controller. Install them with the distribution's packages
+    (for example C(python3-cryptography) and C(python3-lxml) on Debian, Ubuntu, Fedora and RHEL 9) or with
+    C(pip install 'cryptography>=3.4.8' 'lxml>=4.6.5') into that interpreter; without them the module fails
+    naming the missing package.
 """
 
     # Options of modules that take a password.

@@ -35,6 +35,11 @@ attributes:
     details: The diff shows group metadata (names, cloud, scope, flags, roles, validity); never keys.
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.identity
+  - module: peernet.peergroup.group_config_export
+  - module: peernet.peergroup.group_config_import
+  - module: peernet.peergroup.store_info
 options:
   state:
     description: Whether the membership should exist.

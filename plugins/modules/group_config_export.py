@@ -37,6 +37,10 @@ attributes:
   safe_file_operations:
     support: full
     description: Files are written to a temporary file in the destination directory and moved into place.
+seealso:
+  - module: peernet.peergroup.group_config_import
+  - module: peernet.peergroup.identity_export
+  - module: peernet.peergroup.store_info
 options:
   identity:
     description: Peer name of the member identity. Use with O(group), or use O(configs).

@@ -42,6 +42,10 @@ attributes:
       - With O(configs), one diff per imported or unchanged document, headed C(configs[N]).
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.group_config_export
+  - module: peernet.peergroup.identity_import
+  - module: peernet.peergroup.import_plan
 options:
   config_xml:
     description: The document's text. Exactly one of O(config_xml), O(src) and O(configs) is required.

@@ -13,7 +13,9 @@ version_added: 0.1.0
 description:
   - Creates a peer identity (an RSA key pair and its self-signed identity certificate, IDC)
     whose peer name is C(<sha1 of the public key>.<classifier>), as C(PeerIdentityCreate) did.
-  - Idempotent by O(classifier) and O(friendly_name) within the store.
+  - Idempotent by O(classifier) within the store; a different O(friendly_name) renames the identity in place
+    (same peer name and key). When several identities share the classifier (for example imported ones),
+    O(friendly_name) picks one, and the module refuses with C(E_INVALIDARG) when it picks none.
   - Removes an identity with O(state=absent); refused with C(PEER_E_GROUPS_EXIST) while it still
     belongs to groups unless O(force=true).
 author:
@@ -30,6 +32,11 @@ attributes:
     details: The diff shows the peer name, classifier, friendly name and key size; never the key.
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.group
+  - module: peernet.peergroup.identity_export
+  - module: peernet.peergroup.identity_import
+  - module: peernet.peergroup.store_info
 options:
   state:
     description: Whether the identity should exist.
@@ -43,8 +50,9 @@ options:
     type: str
   friendly_name:
     description:
-      - Display name (up to 255 characters). Defaults to O(classifier).
-      - Participates in idempotency together with O(classifier).
+      - Display name (up to 255 characters). A new identity gets O(classifier) when it is not set;
+        an existing one keeps its own.
+      - With O(state=absent), removes only an identity with this friendly name.
     type: str
   peer_name:
     description: With O(state=absent), the exact peer name of the identity to remove.

@@ -35,6 +35,9 @@ attributes:
   safe_file_operations:
     support: full
     description: The file is written to a temporary file in the destination directory and moved into place.
+seealso:
+  - module: peernet.peergroup.identity_import
+  - module: peernet.peergroup.group_config_export
 options:
   identity:
     description: Peer name of the identity to export.

@@ -37,6 +37,9 @@ attributes:
     details: The diff shows the identity's peer name, classifier, friendly name and key size.
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.identity_export
+  - module: peernet.peergroup.group_config_import
 options:
   identity_xml:
     description: The document's text. Exactly one of O(identity_xml) and O(src) is required.

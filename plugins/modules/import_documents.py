@@ -33,6 +33,9 @@ attributes:
 requirements:
   - cryptography >= 3.4.8 on the controller
   - lxml >= 4.6.5 on the controller
+seealso:
+  - module: peernet.peergroup.import_plan
+  - module: peernet.peergroup.group_config_import
 options:
   documents_dir:
     description:

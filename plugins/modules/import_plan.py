@@ -33,6 +33,10 @@ extends_documentation_fragment:
 attributes:
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.import_documents
+  - module: peernet.peergroup.group_config_import
+  - module: peernet.peergroup.store_info
 options:
   documents:
     description:

@@ -25,6 +25,10 @@ extends_documentation_fragment:
 attributes:
   platform:
     platforms: posix
+seealso:
+  - module: peernet.peergroup.identity
+  - module: peernet.peergroup.group
+  - module: peernet.peergroup.import_plan
 options:
   verify:
     description:

@@ -13,7 +13,21 @@ PRIVATE to the collection: no compatibility promise outside it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+
+# The role's own variable names; the distribute playbook passes its peergroup_* names instead.
+ROLE_NAMES = {
+    "password": "import_configs_password",
+    "identity_password": "import_configs_identity_password",
+    "group_passwords": "import_configs_group_passwords",
+    "overwrite": "import_configs_overwrite",
+}
+
+# A module message ends in "(NAME 0x8...)", and a refusal under the overwrite policy names the
+# module option: the report names the HRESULT once and gives its own hint instead.
+_HRESULT_SUFFIX = re.compile(r"\s*\([A-Z0-9_]+ 0x[0-9A-Fa-f]{8}\)$")
+_MODULE_HINT = re.compile(r";\s*set overwrite\b.*$")
 
 
 def pending_documents(documents, store):
@@ -61,23 +75,60 @@ def batch_plans(plans):
     return {"lacking": lacking, "complete": complete, "lines": lines}
 
 
-def _refusal(document, result):
-    hresult = result.get("hresult") or {}
-    return {"document": document, "hresult": hresult.get("name", "error"), "message": result.get("msg", "")}
+def _clean_message(message):
+    return _MODULE_HINT.sub("", _HRESULT_SUFFIX.sub("", message or "")).strip()
 
 
-def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None):
+def _hint(document, hresult, names):
+    """What the user of the role (or of the playbook, by ``names``) can do about a refusal."""
+    if hresult == "ERROR_INVALID_PASSWORD":
+        if document.get("kind") == "identity":
+            return "Check %s (%s when that is not set)." % (names["identity_password"], names["password"])
+        if document.get("password_key"):
+            return "Check %s[%s]." % (names["group_passwords"], document["password_key"])
+        return "Check %s, or give this group its own in %s." % (names["password"], names["group_passwords"])
+    if hresult == "PEER_E_ALREADY_EXISTS":
+        return "Set %s=if_newer to roll out a renewed GMC, or %s=always to replace what the target holds." % (
+            names["overwrite"], names["overwrite"])
+    if hresult == "PEER_E_NOT_FOUND" and document.get("kind") == "config":
+        return "Export the identity too (export_configs_include_identities: true, the default)."
+    return ""
+
+
+def _refusal(document, result, names):
+    hresult = (result.get("hresult") or {}).get("name", "error")
+    return {"document": document["label"], "hresult": hresult, "message": _clean_message(result.get("msg", "")),
+            "hint": _hint(document, hresult, names)}
+
+
+def failure_lines(host, refused):
+    """One line per refusal: host, document, HRESULT (once), what happened and what to do."""
+    lines = []
+    for entry in refused:
+        line = "%s: %s: %s: %s." % (host, entry["document"], entry["hresult"], entry["message"].rstrip("."))
+        hint = entry.get("hint")
+        lines.append("%s %s" % (line, hint) if hint else line)
+    return lines
+
+
+def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None, names=None):
     """What happened to every document on ``host``, with a one-line summary.
 
     ``pending`` are the documents the store lacked; the others count as unchanged.
     ``identity_results`` are the identity_import results (one per pending identity, each with
     its ``item``), ``config_results`` the one group_config_import result. ``refusal`` (document,
     hresult, message) is a password the controller check refused: every document is refused.
+    ``names`` maps password, identity_password, group_passwords and overwrite to the variable
+    names the hints give (default: the role's). ``failures`` has one line per refusal.
     """
+    names = dict(ROLE_NAMES, **(names or {}))
     if refusal:
-        line = "%s: refused all, %s: %s, checked with %s on the controller. Nothing was changed." % (
-            host, refusal["hresult"], refusal["message"], refusal["document"])
-        return {"imported": [], "unchanged": [], "refused": [dict(refusal)], "skipped": [], "line": line}
+        entry = {"document": refusal["document"], "hresult": refusal["hresult"],
+                 "message": _clean_message(refusal["message"]) + " (checked once, on the controller); nothing was changed",
+                 "hint": _hint({"kind": "identity"}, refusal["hresult"], names)}
+        line = "%s: refused all, %s: %s" % (host, entry["hresult"], entry["document"])
+        return {"imported": [], "unchanged": [], "refused": [entry], "skipped": [], "line": line,
+                "failures": failure_lines(host, [entry])}
 
     imported, unchanged, refused, arriving = [], [], [], set()
     skipped = [document["reason"] for document in documents if not document["valid"]]
@@ -85,7 +136,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         label = result["item"]["label"]
         # Every successful identity import returns the peer name.
         if "identity_peer_name" not in result:
-            refused.append(_refusal(label, result))
+            refused.append(_refusal(result["item"], result, names))
         elif result.get("changed"):
             imported.append(label)
             arriving.add(result["identity_peer_name"])
@@ -104,7 +155,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
                 # Check mode did not really import the identity, so this configuration cannot be opened yet.
                 imported.append(document["label"] + " (after its identity)")
             else:
-                refused.append(_refusal(document["label"], result))
+                refused.append(_refusal(document, result, names))
         elif result.get("changed"):
             imported.append("%s (%s)" % (document["label"], ", ".join(result.get("changed_fields", []))))
         else:
@@ -123,4 +174,4 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         if skipped:
             parts.append("skipped %d invalid (%s)" % (len(skipped), ", ".join(skipped)))
     return {"imported": imported, "unchanged": unchanged, "refused": refused, "skipped": skipped,
-            "line": "%s: %s" % (host, ", ".join(parts))}
+            "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused)}

@@ -73,17 +73,31 @@ def validate_friendly_name(text):
 
 
 def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
+    """The identity named by ``classifier``; a new ``friendly_name`` renames it in place."""
     classifier = peername.validate_classifier(classifier)
-    friendly_name = validate_friendly_name(friendly_name or classifier)
+    wanted_name = validate_friendly_name(friendly_name) if friendly_name is not None else None
     if key_size not in certs.KEY_SIZES:
         raise PeerError("E_INVALIDARG", "key_size must be one of %s" % ", ".join(map(str, certs.KEY_SIZES)))
-    found = store.find_identities(classifier, friendly_name)
+    found = [record for record in store.list_identities() if record.classifier == classifier]
+    if len(found) > 1:
+        # Several identities share the classifier (imported ones, say): the friendly name picks one.
+        found = [record for record in found if record.friendly_name == (wanted_name or classifier)] or found
+    _refuse_ambiguous(found, classifier)
     if found:
         record = found[0]
-        summary = record.public_fields()
+        before = record.public_fields()
         result = _identity_result(record)
-        return Plan(False, summary, summary, result)
+        if wanted_name is None or wanted_name == record.friendly_name:
+            return Plan(False, before, before, result)
+        renamed = record._replace(friendly_name=wanted_name)
 
+        def rename():
+            with store.transaction():
+                store.put_identity(renamed)
+
+        return Plan(True, before, renamed.public_fields(), result, rename)
+
+    friendly_name = wanted_name or classifier
     after = {"peer_name": None, "classifier": classifier, "friendly_name": friendly_name, "key_size": key_size}
 
     def apply():
@@ -105,6 +119,15 @@ def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     return Plan(True, {}, after, {"identity_peer_name": None, "identity_info_xml": None}, apply)
 
 
+def _refuse_ambiguous(found, classifier):
+    if len(found) > 1:
+        raise PeerError(
+            "E_INVALIDARG",
+            "%d identities have classifier %s (%s); give the friendly name of one, or remove the others by peer_name"
+            % (len(found), classifier, ", ".join(record.peer_name for record in found)),
+        )
+
+
 def _identity_result(record):
     cert = certs.certificate_from_der(record.certificate)
     return {
@@ -120,7 +143,11 @@ def plan_identity_absent(store, peer_name=None, classifier=None, friendly_name=N
         records = [record] if record else []
     else:
         classifier = peername.validate_classifier(classifier)
-        records = store.find_identities(classifier, friendly_name or classifier)
+        records = [
+            record for record in store.list_identities()
+            if record.classifier == classifier and friendly_name in (None, record.friendly_name)
+        ]
+        _refuse_ambiguous(records, classifier)
     if not records:
         return Plan(False, {}, {}, {"identity_peer_name": peer_name})
     for record in records:

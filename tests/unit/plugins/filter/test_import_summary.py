@@ -39,7 +39,15 @@ def test_a_skipped_identity_loop_has_no_results():
 
 def test_refusal_wins():
     refusal = {"document": IDENTITY["label"], "hresult": "ERROR_INVALID_PASSWORD", "message": "wrong"}
-    assert import_summary([IDENTITY], "node1", refusal=refusal)["refused"] == [refusal]
+    summary = import_summary([IDENTITY], "node1", refusal=refusal, names={"password": "peergroup_password"})
+    assert [(entry["document"], entry["hresult"]) for entry in summary["refused"]] == [(IDENTITY["label"], "ERROR_INVALID_PASSWORD")]
+    # A name the caller leaves out keeps the role's.
+    assert summary["refused"][0]["hint"] == "Check import_configs_identity_password (peergroup_password when that is not set)."
+
+
+def test_names_must_be_a_dict():
+    with pytest.raises(AnsibleFilterError, match="names as a dict"):
+        import_summary([IDENTITY], "node1", names="peergroup_password")
 
 
 @pytest.mark.parametrize("documents", ["text", [1, 2], None])

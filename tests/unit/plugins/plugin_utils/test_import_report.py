@@ -64,7 +64,8 @@ def test_results_are_sorted_into_imported_unchanged_and_refused():
     summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results)
     assert summary["imported"] == [IDENTITY["label"], CONFIG["label"] + " (membership, chain)"]
     assert summary["refused"] == [{"document": OTHER["label"], "hresult": "ERROR_INVALID_PASSWORD",
-                                   "message": "the password does not open test-lab"}]
+                                   "message": "the password does not open test-lab",
+                                   "hint": "Check import_configs_password, or give this group its own in import_configs_group_passwords."}]
     assert summary["line"] == ("node1: imported 2 (%s, %s (membership, chain)), unchanged 0, refused 1 (%s: ERROR_INVALID_PASSWORD)"
                                % (IDENTITY["label"], CONFIG["label"], OTHER["label"]))
 
@@ -72,7 +73,7 @@ def test_results_are_sorted_into_imported_unchanged_and_refused():
 def test_an_identity_result_without_its_peer_name_is_a_refusal():
     identity_results = [{"item": IDENTITY, "changed": False, "failed": True, "msg": "no", "hresult": {"name": "PEER_E_INVALID_PEER_NAME"}}]
     summary = summarize("node1", [IDENTITY], [IDENTITY], identity_results)
-    assert summary["refused"] == [{"document": IDENTITY["label"], "hresult": "PEER_E_INVALID_PEER_NAME", "message": "no"}]
+    assert summary["refused"] == [{"document": IDENTITY["label"], "hresult": "PEER_E_INVALID_PEER_NAME", "message": "no", "hint": ""}]
 
 
 def test_a_failed_call_without_per_document_results_refuses_each_pending_config():
@@ -98,11 +99,42 @@ def test_check_mode_counts_a_config_waiting_for_its_identity_as_imported():
 
 
 def test_a_refused_password_refuses_all_and_names_the_document_checked():
-    refusal = {"document": IDENTITY["label"], "hresult": "ERROR_INVALID_PASSWORD", "message": "the password does not open the document"}
-    summary = summarize("node1", DOCUMENTS, [], refusal=refusal)
-    assert summary["refused"] == [refusal] and summary["unchanged"] == [] and summary["skipped"] == []
-    assert summary["line"] == ("node1: refused all, ERROR_INVALID_PASSWORD: the password does not open the document, checked with "
-                               "%s on the controller. Nothing was changed." % IDENTITY["label"])
+    refusal = {"document": IDENTITY["label"], "hresult": "ERROR_INVALID_PASSWORD",
+               "message": "the password does not open this document (ERROR_INVALID_PASSWORD 0x80070056)"}
+    summary = summarize("node1", DOCUMENTS, [], refusal=refusal, names=PLAYBOOK_NAMES)
+    assert [entry["document"] for entry in summary["refused"]] == [IDENTITY["label"]]
+    assert summary["unchanged"] == [] and summary["skipped"] == []
+    assert summary["line"] == "node1: refused all, ERROR_INVALID_PASSWORD: %s" % IDENTITY["label"]
+    assert summary["failures"] == [
+        "node1: %s: ERROR_INVALID_PASSWORD: the password does not open this document (checked once, on the controller); "
+        "nothing was changed. Check peergroup_identity_password (peergroup_password when that is not set)." % IDENTITY["label"]]
+
+
+PLAYBOOK_NAMES = {"password": "peergroup_password", "identity_password": "peergroup_identity_password",
+                  "group_passwords": "peergroup_group_passwords", "overwrite": "peergroup_overwrite"}
+
+
+def test_each_refusal_is_one_line_with_its_hresult_once_and_the_variable_to_set():
+    own_password = dict(OTHER, password_key="test-lab")
+    config_results = {"configs": [
+        failure("PEER_E_ALREADY_EXISTS", "a different configuration of identity m in group g is already present (differs in: chain); "
+                "set overwrite to if_newer or always to replace it (PEER_E_ALREADY_EXISTS 0x80630001)"),
+        failure("ERROR_INVALID_PASSWORD", "the password does not open this document (ERROR_INVALID_PASSWORD 0x80070056)"),
+    ]}
+    for names, overwrite, group_passwords in ((None, "import_configs_overwrite", "import_configs_group_passwords"),
+                                              (PLAYBOOK_NAMES, "peergroup_overwrite", "peergroup_group_passwords")):
+        summary = summarize("node1", [CONFIG, own_password], [CONFIG, own_password], config_results=config_results, names=names)
+        assert summary["failures"] == [
+            "node1: %s: PEER_E_ALREADY_EXISTS: a different configuration of identity m in group g is already present "
+            "(differs in: chain). Set %s=if_newer to roll out a renewed GMC, or %s=always to replace what the target holds."
+            % (CONFIG["label"], overwrite, overwrite),
+            "node1: %s: ERROR_INVALID_PASSWORD: the password does not open this document. Check %s[test-lab]."
+            % (OTHER["label"], group_passwords),
+        ]
+        for line in summary["failures"]:
+            hresult = line.split(": ")[2]
+            assert line.count(hresult) == 1 and "\n" not in line
+            assert "set overwrite" not in line and "0x" not in line
 
 
 def test_no_documents_says_the_export_writes_them_in_a_real_run():

@@ -75,6 +75,41 @@ def test_identity_present_creates_once(tmp_path):
         assert operations.plan_identity_present(store, "node", "Other").changed
 
 
+def test_identity_friendly_name_renames_in_place(tmp_path, keys):
+    with _open(tmp_path / "s") as store:
+        created = operations.plan_identity_present(store, "node", "Node").apply()["identity_peer_name"]
+        key_before = store.get_identity(created).private_key
+        rename = operations.plan_identity_present(store, "node", "Renamed")
+        assert rename.changed
+        assert (rename.diff_before["friendly_name"], rename.diff_after["friendly_name"]) == ("Node", "Renamed")
+        assert rename.result["identity_peer_name"] == created
+        assert [record.friendly_name for record in store.list_identities()] == ["Node"]  # nothing before apply
+        rename.apply()
+        [record] = store.list_identities()
+        assert (record.peer_name, record.friendly_name, record.private_key) == (created, "Renamed", key_before)
+        # No friendly name keeps the one set; the same one changes nothing.
+        assert not operations.plan_identity_present(store, "node").changed
+        assert not operations.plan_identity_present(store, "node", "Renamed").changed
+        # Removal by classifier finds it whatever its friendly name.
+        operations.plan_identity_absent(store, classifier="node").apply()
+        assert store.list_identities() == []
+
+
+def test_identity_classifier_shared_by_several_needs_the_friendly_name(tmp_path, keys):
+    with _open(tmp_path / "s") as store:
+        ours = operations.plan_identity_present(store, "node", "Ours").apply()["identity_peer_name"]
+        theirs = identity_record(keys[1], classifier="node")._replace(friendly_name="Theirs")
+        store.add_identity(theirs)
+        assert operations.plan_identity_present(store, "node", "Ours").result["identity_peer_name"] == ours
+        assert operations.plan_identity_present(store, "node", "Theirs").result["identity_peer_name"] == theirs.peer_name
+        for call in (lambda: operations.plan_identity_present(store, "node", "Third"),
+                     lambda: operations.plan_identity_absent(store, classifier="node")):
+            with pytest.raises(PeerError) as error:
+                call()
+            assert error.value.name == "E_INVALIDARG" and ours in error.value.message
+        assert len(store.list_identities()) == 2
+
+
 def test_identity_absent_refuses_with_groups(tmp_path):
     with _open(tmp_path / "s") as store:
         name = operations.plan_identity_present(store, "node").apply()["identity_peer_name"]
