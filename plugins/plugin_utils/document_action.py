@@ -71,8 +71,9 @@ def read_controller_document(action, src):
     if os.path.getsize(path) > 4 * MAX_DOCUMENT_SIZE:
         raise PeerError("E_INVALIDARG", "document %s is larger than %d bytes" % (src, MAX_DOCUMENT_SIZE))
     try:
-        # Undecodable bytes come back escaped as surrogates, which the encoding below refuses.
-        data = action._loader.get_text_file_contents(path).encode("utf-8")
+        # Decrypted in memory on every ansible-core (get_text_file_contents is 2.19+); bytes that are not UTF-8 fail the decoding.
+        data = action._loader._get_file_contents(path)[0]
+        data.decode("utf-8")
     except UnicodeError:
         raise PeerError("E_INVALIDARG", "document %s is not UTF-8 text" % src)
     if len(data) > MAX_DOCUMENT_SIZE:
