@@ -89,6 +89,8 @@ help:
 	row "  galaxy-build" "build/dist/peernet-peergroup-*.tar.gz, checked for what must stay out"
 	row "  install-check" "the tarball installed alone; ansible-doc finds every module, filter, role"
 	row "  ee-context" "ansible-builder create into build/ee-context (no image is built)"
+	row "  controllers" "ansible-core $(CONTROLLER_VERSIONS) (build/controllers/): plugin units, integration, demo"
+	row "  system-python" "the demo (ansible-core 2.21), modules on $(SYSTEM_PYTHON) with $(SYSTEM_PYTHON_PACKAGES)"
 	row stress "tests/reliability with heavy counts"
 	row bench "bench/run.py"
 	row venv "the controller venv ($(VENV)), pinned by constraints.txt"
@@ -187,6 +189,79 @@ lint: stage
 molecule: stage
 	@if [ ! -d extensions/molecule ]; then echo "molecule: no extensions/molecule yet"; exit 0; fi
 	molecule test $(MOLECULE_ARGS)
+
+# --- Controllers: every ansible-core of meta/runtime.yml, the distribution's Python ----------
+
+# The older ansible-cores of requires_ansible, each in a venv under build/controllers/<version> on a
+# Python that version supports as a controller, every package pinned by .ci/controllers/<version>.txt.
+# `controllers` runs there what depends on ansible-core: the controller-side unit tests (action,
+# filter, plugin_utils), the integration targets (modules on that venv's Python) and the demo.
+# module_requirements is left out: what it checks happens on the managed host. The main venv's
+# ansible-core 2.21 runs the units and integration above and the demo in system-python.
+CONTROLLER_VERSIONS ?= 2.16 2.18
+CONTROLLER_INTEGRATION_ARGS ?= --exclude module_requirements
+controller_python_2.16 := 3.12
+controller_python_2.18 := 3.13
+CONTROLLERS := $(BUILD)/controllers
+CONTROLLER_UNIT_TESTS := tests/unit/plugins/action tests/unit/plugins/filter tests/unit/plugins/plugin_utils
+
+# The modules on the managed hosts' system Python with the distribution's cryptography and lxml.
+SYSTEM_PYTHON ?= /usr/bin/python3
+SYSTEM_PYTHON_PACKAGES ?= python3-cryptography python3-lxml
+
+TEST_STEPS += controllers system-python
+.PHONY: controllers system-python
+
+$(CONTROLLERS)/%/.installed: .ci/controllers/%.txt
+	@python="$(call python_for,$(controller_python_$*))"
+	if [ -z "$$python" ]; then echo "controllers: no Python $(controller_python_$*) for ansible-core $*" >&2; exit 1; fi
+	echo "controllers: venv for ansible-core $* from $$python"
+	"$$python" -m venv --clear "$(@D)"
+	"$(@D)/bin/python" -m pip install --quiet -r "$<"
+	touch "$@"
+
+# Every version runs even after a failure; the step fails if any check did.
+controllers: stage $(foreach v,$(CONTROLLER_VERSIONS),$(CONTROLLERS)/$(v)/.installed)
+	@failed=""
+	check() {
+	    local name=$$1 start=$$SECONDS; shift
+	    if "$$@"; then echo "controllers: $$name passed in $$((SECONDS - start)) s"; else failed="$$failed $$name"; echo "controllers: $$name FAILED"; fi
+	}
+	for version in $(CONTROLLER_VERSIONS); do
+	    bin="$(CONTROLLERS)/$$version/bin"
+	    echo "controllers: $$("$$bin/ansible" --version | head -n 1) on $$("$$bin/python" --version)"
+	    check "$$version units" env -C "$(STAGE)" PYTHONPATH="$(BUILD)" "$$bin/python" -m pytest -q -p no:cacheprovider $(CONTROLLER_UNIT_TESTS)
+	    check "$$version integration" env -C "$(STAGE)" ANSIBLE_TEST_CONTENT_ROOT="$(STAGE)" PATH="$$bin:$$PATH" \
+	        ansible-test integration $(ANSIBLE_TEST_ARGS) $(CONTROLLER_INTEGRATION_ARGS) $(INTEGRATION_ARGS)
+	    check "$$version demo" env PATH="$$bin:$$PATH" bash demo/run.sh
+	done
+	if [ -n "$$failed" ]; then echo "controllers: failed:$$failed" >&2; exit 1; fi
+	echo "controllers: ansible-core $(CONTROLLER_VERSIONS) passed"
+
+# CI runs as root: the packages are installed when missing; elsewhere a missing one fails the step.
+# The roles' *_install_packages (on in this demo) then find them installed.
+system-python: stage
+	@if ! "$(SYSTEM_PYTHON)" -c 'import cryptography, lxml' 2>/dev/null; then
+	    if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+	        echo "system-python: $(SYSTEM_PYTHON) lacks cryptography or lxml; install $(SYSTEM_PYTHON_PACKAGES) (as root)" >&2
+	        exit 1
+	    fi
+	    echo "system-python: apt-get install $(SYSTEM_PYTHON_PACKAGES)"
+	    apt-get update -qq
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PYTHON_PACKAGES) >/dev/null
+	fi
+	"$(SYSTEM_PYTHON)" -c 'import sys, cryptography, lxml.etree as e; print("system-python: %s: Python %s, cryptography %s, lxml %s" % (sys.executable, sys.version.split()[0], cryptography.__version__, e.__version__))' \
+	    || { echo "system-python: $(SYSTEM_PYTHON) still lacks cryptography or lxml after apt-get install $(SYSTEM_PYTHON_PACKAGES)" >&2; exit 1; }
+	# The roles' package names must be the ones just installed: check mode then changes nothing.
+	for role in export_configs import_configs; do
+	    if ! out=$$(ansible localhost -c local -e ansible_python_interpreter="$(SYSTEM_PYTHON)" -e "$${role}_install_packages=true" --check \
+	            -m ansible.builtin.include_role -a "name=peernet.peergroup.$$role tasks_from=packages" 2>&1) \
+	        || grep -q '"changed": true' <<<"$$out"; then
+	        echo "$$out" >&2; echo "system-python: $$role's package tasks failed or would install something" >&2; exit 1
+	    fi
+	    echo "system-python: $$role's package tasks find everything installed (check mode)"
+	done
+	DEMO_PYTHON="$(SYSTEM_PYTHON)" DEMO_INSTALL_PACKAGES=1 bash demo/run.sh
 
 # --- Demo, benchmarks ------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@
 # Uses ansible-playbook and ansible-vault from PATH. ANSIBLE_COLLECTIONS_PATH is taken from
 # the environment; when unset, this checkout is staged as peernet.peergroup in the temp folder.
 # DEMO_KEEP=1 keeps the temporary folder (inventory, stores, documents) for a look around.
+# DEMO_PYTHON=/usr/bin/python3 runs the modules on that Python instead of ansible-playbook's own;
+# DEMO_INSTALL_PACKAGES=1 lets both roles install their Python libraries from the distribution.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +51,7 @@ random_secret() {
 }
 
 inventory="$work/inventory"
+interpreter=${DEMO_PYTHON:-"{{ ansible_playbook_python }}"}
 mkdir -p "$inventory/group_vars/all"
 random_secret >"$work/vault-password"
 
@@ -56,7 +59,7 @@ cat >"$inventory/hosts.yml" <<EOF
 all:
   vars:
     ansible_connection: local
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    ansible_python_interpreter: "$interpreter"
   children:
     peergroup_sources:
       hosts:
@@ -77,6 +80,9 @@ cat >"$inventory/group_vars/all/main.yml" <<EOF
 peergroup_password: "{{ vault_peergroup_password }}"
 peergroup_documents_dir: $work/documents
 EOF
+if [ "${DEMO_INSTALL_PACKAGES:-0}" = 1 ]; then
+    printf '%s_install_packages: true\n' export_configs import_configs >>"$inventory/group_vars/all/main.yml"
+fi
 
 printf 'vault_peergroup_password: %s\n' "$(random_secret)" >"$inventory/group_vars/all/vault.yml"
 ansible-vault encrypt --vault-password-file "$work/vault-password" "$inventory/group_vars/all/vault.yml" >/dev/null

@@ -5,7 +5,12 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase, VariableLayer
+from ansible.plugins.action import ActionBase
+
+try:
+    from ansible.plugins.action import VariableLayer
+except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
+    VariableLayer = None
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, summarize
 
 ARGUMENT_SPEC = {
@@ -40,7 +45,8 @@ class ActionModule(ActionBase):
             summary = summarize(task_vars["inventory_hostname"], documents, pending, check_mode=self._task.check_mode)
             facts = {"import_configs_summary": summary, "import_configs_changed": False}
             # Set like ansible.builtin.set_fact sets them: for this play run, not cached as host facts.
-            self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
-            self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
+            if VariableLayer is not None:
+                self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
+                self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
             result["ansible_facts"] = facts
         return result

@@ -142,7 +142,7 @@ def make_action(cls, args, check_mode=False, module_result=None):
     task.check_mode = check_mode
     connection = mock.MagicMock()
     connection._shell.tmpdir = "/remote/tmp"
-    action = cls(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
+    action = cls(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
     action._execute_module = mock.MagicMock(return_value=module_result)
     return action
 
