@@ -7,23 +7,22 @@ changed in place; run through main() against a real store and through module_sup
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import stat
 import types
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_export, group_config_import, identity_export
 from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config, identity_record
+from ansible_collections.peernet.peergroup.tests.unit.plugins.modules import module_runner
+from ansible_collections.peernet.peergroup.tests.unit.plugins.modules.module_runner import store_with_identity
 
 PASSWORD = "unit-export-files-password-4d1e"
 
@@ -35,19 +34,11 @@ def keys():
 
 @pytest.fixture
 def store_path(tmp_path, keys):
-    path = str(tmp_path / "store")
-    with Store.open(path, create=True) as store:
-        store.add_identity(identity_record(keys[0]))
-    return path
+    return store_with_identity(str(tmp_path / "store"), keys[0])
 
 
 def run_module(capsys, module, args, check_mode=False):
-    with patch_module_args(dict(args, _ansible_check_mode=check_mode)):
-        with pytest.raises(SystemExit):
-            module.main()
-    output = capsys.readouterr().out
-    assert PASSWORD not in output
-    return json.loads(output)
+    return module_runner.run_module(capsys, module, args, check_mode, secrets=(PASSWORD,))
 
 
 def mode_and_inode(path):

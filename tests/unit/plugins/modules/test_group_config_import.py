@@ -7,18 +7,17 @@
 from __future__ import annotations
 
 import datetime
-import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_import
-from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config, identity_record
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config
+from ansible_collections.peernet.peergroup.tests.unit.plugins.modules import module_runner
+from ansible_collections.peernet.peergroup.tests.unit.plugins.modules.module_runner import store_with_identity
 
 PASSWORD = "unit-batch-password-5e0b7c1d"
 OTHER_PASSWORD = "unit-batch-other-password-93a4f2"
@@ -45,35 +44,13 @@ def batch(keys):
 
 @pytest.fixture
 def store_path(tmp_path, keys):
-    path = str(tmp_path / "store")
-    with Store.open(path, create=True) as store:
-        store.add_identity(identity_record(keys[0]))
-    return path
+    return store_with_identity(str(tmp_path / "store"), keys[0])
 
-
-@pytest.fixture
-def derivations(monkeypatch):
-    """Every scrypt run of the module, counted where KeyCache calls it."""
-    runs = []
-    real_derive = seal.derive
-
-    def counting_derive(*args, **kwargs):
-        runs.append(args[1:])
-        return real_derive(*args, **kwargs)
-
-    monkeypatch.setattr(seal, "derive", counting_derive)
-    return runs
 
 
 def run_module(capsys, args, check_mode=False, diff=False):
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            group_config_import.main()
-    output = capsys.readouterr().out
-    for password in (PASSWORD, OTHER_PASSWORD, WRONG_PASSWORD):
-        assert password not in output
-    return json.loads(output)
+    return module_runner.run_module(capsys, group_config_import, args, check_mode, diff,
+                                    secrets=(PASSWORD, OTHER_PASSWORD, WRONG_PASSWORD))
 
 
 def memberships(path):

@@ -11,10 +11,8 @@ a BaseException no module catches).
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
@@ -25,17 +23,12 @@ from ansible_collections.peernet.peergroup.plugins.modules import group_config_e
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_import
 from ansible_collections.peernet.peergroup.plugins.modules import identity_export
 from ansible_collections.peernet.peergroup.plugins.modules import identity_import
-from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config, identity_record
+from ansible_collections.peernet.peergroup.tests.unit.plugins.module_utils._peergroup.builders import group_config
+from ansible_collections.peernet.peergroup.tests.unit.plugins.modules.module_runner import run_module, store_with_identity
 
 PASSWORD = "unit-password-rules-7d1c0e"
 NUL_PASSWORDS = ["\x00", "abc\x00", "\x00" + PASSWORD]
 
-
-def run_module(capsys, module, args, check_mode=False):
-    with patch_module_args(dict(args, _ansible_check_mode=check_mode)):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +41,6 @@ def config_xml(keys):
     return documents.render_group_config(group_config(keys[0], keys[1]), seal.KeyCache(PASSWORD).new_key()).decode()
 
 
-def _store(path, keys):
-    with Store.open(path, create=True) as store:
-        store.add_identity(identity_record(keys[0]))
-    return path
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, keys, config_xml):
@@ -60,7 +48,7 @@ def world(tmp_path_factory, keys, config_xml):
 
     No test changes it: every call here is refused.
     """
-    path = _store(str(tmp_path_factory.mktemp("world") / "store"), keys)
+    path = store_with_identity(str(tmp_path_factory.mktemp("world") / "store"), keys[0])
     cache = seal.KeyCache(PASSWORD)
     sealed = documents.parse_group_config(config_xml.encode())
     with Store.open(path, create=False) as store:
@@ -69,18 +57,6 @@ def world(tmp_path_factory, keys, config_xml):
         identity_xml = operations.plan_identity_export(store, sealed.identity_peer_name, cache).apply()["identity_xml"]
     return dict(path=path, identity=sealed.identity_peer_name, group=sealed.group_peer_name, config_xml=config_xml, identity_xml=identity_xml)
 
-
-@pytest.fixture
-def derivations(monkeypatch):
-    runs = []
-    real_derive = seal.derive
-
-    def counting_derive(*args, **kwargs):
-        runs.append(args[1:])
-        return real_derive(*args, **kwargs)
-
-    monkeypatch.setattr(seal, "derive", counting_derive)
-    return runs
 
 
 ENTRIES = {
@@ -128,6 +104,6 @@ def test_an_export_refuses_an_empty_password_before_any_derivation(capsys, world
 @pytest.mark.parametrize("entry", IMPORTS)
 def test_an_import_with_an_empty_password_is_a_wrong_password(capsys, tmp_path, keys, world, entry):
     module, args = ENTRIES[entry]
-    empty_store = _store(str(tmp_path / "store"), keys) if entry != "identity_import" else str(tmp_path / "store")
+    empty_store = store_with_identity(str(tmp_path / "store"), keys[0]) if entry != "identity_import" else str(tmp_path / "store")
     refusal = _refusal(run_module(capsys, module, dict(args(world, ""), store_path=empty_store)))
     assert refusal["hresult"]["name"] == "ERROR_INVALID_PASSWORD"
