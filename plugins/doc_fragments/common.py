@@ -39,7 +39,7 @@ options:
     description:
       - Password that seals the document (export) or opens it (import).
       - Never logged or returned. Keep it in Ansible Vault.
-      - Anyone holding a document can test guesses offline (one scrypt run each): use a random password of
+      - Anyone holding a document can test guesses offline, one scrypt run each, so use a random password of
         at least 20 characters.
       - An export refuses an empty password with C(PEER_E_PASSWORD_DOES_NOT_MEET_POLICY); a password holding
         U+0000 (NUL) is refused with C(E_INVALIDARG).

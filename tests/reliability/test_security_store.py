@@ -129,6 +129,7 @@ def test_store_info_reports_a_chain_read_back_as_text(world, tmp_path, verify):
     assert result.get("failed") and result["hresult"]["name"] == "PEER_E_CERT_STORE_CORRUPTED", result
     assert "column chain" in result["msg"] and world.group in result["msg"], result
 
+
 FUZZ_EXAMPLES = 2000 if kit.stress_mode() else 150
 COLUMNS = {
     "identity": ["peer_name", "classifier", "friendly_name", "key_size", "private_key", "certificate"],

@@ -23,7 +23,6 @@ import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -477,7 +476,7 @@ def test_core_messages_cut_quoted_values():
     ):
         assert len(_error(call, *args).message) < 300
     with pytest.raises(ValueError) as info:
-        PeerError(HUGE, "unknown name")
+        raise PeerError(HUGE, "unknown name")
     assert len(str(info.value)) < 300
 
 

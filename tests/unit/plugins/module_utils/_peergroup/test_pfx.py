@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import os
 import random
 
 import pytest
