@@ -45,7 +45,10 @@ def check_writable(path, check_mode):
         if check_mode and not os.path.exists(parent):
             return
         raise ControllerFileError("the folder of controller_dest %s does not exist; create it first" % path)
-    check_replaceable(path)
+    try:
+        check_replaceable(path)
+    except PeerError as exc:
+        raise PeerError(exc.name, "controller_dest %s" % exc.message) from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ControllerFileError("the folder of controller_dest %s is not writable" % path)
 

@@ -75,10 +75,14 @@ def test_a_missing_package_is_refused(monkeypatch):
     ("requirements-dev.txt", "^{name}>={minimum}$"),
     ("tests/unit/requirements.txt", "^{name}>={minimum}$"),
     ("tests/integration/requirements.txt", "^{name}>={minimum}$"),
-    ("plugins/doc_fragments/common.py", "^  - {name} >= {minimum}$"),
+    ("plugins/doc_fragments/common.py", "^  - {name} >= {minimum}, on the managed node$"),
     ("plugins/modules/import_documents.py", "^  - {name} >= {minimum} on the controller$"),
     ("plugins/filter/config_info.yml", r"\b{name} >= {minimum}\b"),
     ("README.md", r"`{name} >= {minimum}`"),
+    ("requirements-demo.txt", "^{name}>={minimum}$"),
+    ("roles/export_configs/README.md", r"`{name} >= {minimum}`"),
+    ("roles/import_configs/README.md", r"`{name} >= {minimum}`"),
+    ("docs/guide-vault.md", r"`{name} >= {minimum}`"),
     ("docs/architecture.md", r"\b{name} {minimum}\b"),
 ])
 def test_every_statement_of_the_minimums_agrees(path, pattern):
