@@ -61,8 +61,10 @@ INTEGRATION_ARGS ?=
 MOLECULE_ARGS ?= --all
 PYTEST_ARGS ?=
 # `make compat`: the tests that need neither ansible nor a controller, on every managed-host row
-# of tests/compat/rows.txt (a distribution's Python with its cryptography and lxml), 2 rows at a time.
+# of tests/compat/rows.txt (a distribution's Python with its cryptography and lxml), 2 rows at a time;
+# then, on each row whose tests passed, COMPAT_DEMO (empty: none) with the modules on that row.
 COMPAT_TESTS ?= tests/unit/plugins/module_utils tests/reliability/test_hostile_documents.py
+COMPAT_DEMO ?= demo/run.sh
 COMPAT_JOBS ?= 2
 
 TEST_STEPS := sanity units compat integration reliability changelog-lint changelog-render docs-lint lint molecule \
@@ -78,7 +80,7 @@ help:
 	row test "every step below, then a line \"test: N passed, N failed\""
 	row "  sanity" "ansible-test sanity (compile, import on Python $(TARGET_PYTHONS))"
 	row "  units" "ansible-test units on Python $(UNIT_PYTHONS) (UNIT_PYTHONS=...)"
-	row "  compat" "the core's tests on each distribution's Python, cryptography and lxml (tests/compat/rows.txt)"
+	row "  compat" "the core's tests, then the demo's modules, on each distribution's Python, cryptography and lxml (tests/compat/rows.txt)"
 	row "  integration" "ansible-test integration, modules on Python $(INTEGRATION_PYTHON)"
 	row "  reliability" "tests/reliability with light counts (PYTEST_ARGS=...)"
 	row "  changelog-lint" "antsibull-changelog lint"
@@ -139,9 +141,10 @@ units: stage
 	@$(ANSIBLE_TEST) units $(ANSIBLE_TEST_ARGS) --requirements \
 	    $(foreach v,$(UNIT_PYTHONS),--target-python venv/$(v)@$(call python_for,$(v))) $(UNITS_ARGS)
 
-# Venvs under build/compat/<row>, rebuilt when a row's pins change.
+# Venvs under build/compat/<row>, rebuilt when a row's pins change. The demo's controller is this
+# venv's ansible-core; DEMO_PYTHON puts its modules on the row's venv.
 compat: stage
-	@python .ci/compat.py "$(CURDIR)" "$(BUILD)" $(COMPAT_JOBS) $(COMPAT_TESTS)
+	@python .ci/compat.py $(if $(COMPAT_DEMO),--demo "$(COMPAT_DEMO)") "$(CURDIR)" "$(BUILD)" $(COMPAT_JOBS) -- $(COMPAT_TESTS)
 
 integration: stage
 	@$(ANSIBLE_TEST) integration $(ANSIBLE_TEST_ARGS) --requirements \
