@@ -47,7 +47,6 @@ def store_path(tmp_path, keys):
     return store_with_identity(str(tmp_path / "store"), keys[0])
 
 
-
 def run_module(capsys, args, check_mode=False, diff=False):
     return module_runner.run_module(capsys, group_config_import, args, check_mode, diff,
                                     secrets=(PASSWORD, OTHER_PASSWORD, WRONG_PASSWORD))

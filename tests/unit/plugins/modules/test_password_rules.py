@@ -30,7 +30,6 @@ PASSWORD = "unit-password-rules-7d1c0e"
 NUL_PASSWORDS = ["\x00", "abc\x00", "\x00" + PASSWORD]
 
 
-
 @pytest.fixture(scope="module")
 def keys():
     return [certs.generate_key(2048) for _index in range(2)]
@@ -39,7 +38,6 @@ def keys():
 @pytest.fixture(scope="module")
 def config_xml(keys):
     return documents.render_group_config(group_config(keys[0], keys[1]), seal.KeyCache(PASSWORD).new_key()).decode()
-
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +54,6 @@ def world(tmp_path_factory, keys, config_xml):
             operations.plan_group_config_import(store, config_xml.encode(), cache).apply()
         identity_xml = operations.plan_identity_export(store, sealed.identity_peer_name, cache).apply()["identity_xml"]
     return dict(path=path, identity=sealed.identity_peer_name, group=sealed.group_peer_name, config_xml=config_xml, identity_xml=identity_xml)
-
 
 
 ENTRIES = {
