@@ -79,7 +79,7 @@ def _clean_message(message):
     return _MODULE_HINT.sub("", _HRESULT_SUFFIX.sub("", message or "")).strip()
 
 
-def _hint(document, hresult, names):
+def _hint(document, hresult, names, message=""):
     """What the user of the role (or of the playbook, by ``names``) can do about a refusal."""
     if hresult == "ERROR_INVALID_PASSWORD":
         if document.get("kind") == "identity":
@@ -88,6 +88,9 @@ def _hint(document, hresult, names):
             return "Check %s[%s]." % (names["group_passwords"], document["password_key"])
         return "Check %s, or give this group its own in %s." % (names["password"], names["group_passwords"])
     if hresult == "PEER_E_ALREADY_EXISTS":
+        if message.startswith("overwrite=if_newer"):
+            # Already the renewal policy: only always would take this document.
+            return "Set %s=always to replace what the target holds anyway." % names["overwrite"]
         return "Set %s=if_newer to roll out a renewed GMC, or %s=always to replace what the target holds." % (
             names["overwrite"], names["overwrite"])
     if hresult == "PEER_E_NOT_FOUND" and document.get("kind") == "config":
@@ -97,8 +100,8 @@ def _hint(document, hresult, names):
 
 def _refusal(document, result, names):
     hresult = (result.get("hresult") or {}).get("name", "error")
-    return {"document": document["label"], "hresult": hresult, "message": _clean_message(result.get("msg", "")),
-            "hint": _hint(document, hresult, names)}
+    message = _clean_message(result.get("msg", ""))
+    return {"document": document["label"], "hresult": hresult, "message": message, "hint": _hint(document, hresult, names, message)}
 
 
 def failure_lines(host, refused):

@@ -137,6 +137,18 @@ def test_each_refusal_is_one_line_with_its_hresult_once_and_the_variable_to_set(
             assert "set overwrite" not in line and "0x" not in line
 
 
+def test_a_refusal_under_if_newer_does_not_suggest_if_newer():
+    config_results = {"configs": [
+        failure("PEER_E_ALREADY_EXISTS", "overwrite=if_newer keeps the stored configuration of identity m in group g: not newer: x; "
+                "set overwrite to always to replace it (PEER_E_ALREADY_EXISTS 0x80630001)"),
+    ]}
+    summary = summarize("node1", [CONFIG], [CONFIG], config_results=config_results, names=PLAYBOOK_NAMES)
+    assert summary["failures"] == [
+        "node1: %s: PEER_E_ALREADY_EXISTS: overwrite=if_newer keeps the stored configuration of identity m in group g: not newer: x. "
+        "Set peergroup_overwrite=always to replace what the target holds anyway." % CONFIG["label"],
+    ]
+
+
 def test_no_documents_says_the_export_writes_them_in_a_real_run():
     assert summarize("node1", [], [])["line"] == "node1: no document to import yet (check mode: the export writes them in a real run)"
 
