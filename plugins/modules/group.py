@@ -58,7 +58,11 @@ options:
     description: With O(state=absent), the group peer name of the membership to remove.
     type: str
   friendly_name:
-    description: Display name of the group (up to 255 characters). Defaults to O(classifier).
+    description:
+      - Display name of the group, 1 to 255 characters without NUL or another character XML 1.0 cannot carry
+        (C(PEER_E_INVALID_FRIENDLY_NAME)). Defaults to O(classifier).
+      - M(peernet.peergroup.group_config_export) seals it into the documents and
+        M(peernet.peergroup.group_config_import) stores it on the targets, so a rename reaches them.
     type: str
   cloud:
     description: PNRP cloud name (case-sensitive).

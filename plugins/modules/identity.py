@@ -50,7 +50,8 @@ options:
     type: str
   friendly_name:
     description:
-      - Display name (up to 255 characters). A new identity gets O(classifier) when it is not set;
+      - Display name, 1 to 255 characters without NUL or another character XML 1.0 cannot carry
+        (C(PEER_E_INVALID_FRIENDLY_NAME)). A new identity gets O(classifier) when it is not set;
         an existing one keeps its own.
       - With O(state=absent), removes only an identity with this friendly name.
     type: str
