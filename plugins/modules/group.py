@@ -29,7 +29,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode a new group's peer name is not known yet and returned as V(null).
+    details:
+      - In check mode a new group's peer name is not known yet and returned as V(null).
+      - An empty O(creator) in check mode stands for the identity an earlier
+        M(peernet.peergroup.identity) task would create (its peer name is V(null) in check mode): the
+        module then reports the group as created (C(changed), RV(creator_pending)) instead of failing.
+        Outside check mode an empty O(creator) is an error.
   diff_mode:
     support: full
     details: The diff shows group metadata (names, cloud, scope, flags, roles, validity); never keys.
@@ -132,6 +137,10 @@ identity_peer_name:
   description: Peer name of the creator.
   returned: always
   type: str
+creator_pending:
+  description: In check mode, true when O(creator) was empty, that is the creator would be created earlier in a real run.
+  returned: when true
+  type: bool
 renewed:
   description: Whether the creator's GMC is (or in check mode would be) re-issued.
   returned: when O(state=present)
@@ -170,6 +179,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # An identity task in check mode cannot know the peer name of an identity it would create.
+    creator_pending = module.check_mode and not params["creator"]
+    if creator_pending and params["state"] == "absent":
+        module.exit_json(changed=False, group_peer_name=params["peer_name"], identity_peer_name=None, creator_pending=True)
     if params["state"] == "present":
         module_support.run_plan(
             module,
@@ -185,6 +198,7 @@ def main():
                 renew_days=params["renew_days"],
                 force_renew=params["force_renew"],
                 key_size=params["key_size"],
+                creator_pending=creator_pending,
             ),
         )
     else:

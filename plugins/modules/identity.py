@@ -26,7 +26,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode a new identity's peer name is not known yet and returned as V(null).
+    details:
+      - In check mode a new identity's peer name is not known yet (its key is not generated) and returned as V(null).
+      - M(peernet.peergroup.group) in check mode takes the empty O(peernet.peergroup.group#module:creator) this gives
+        as that identity, so the identity then group pattern predicts the real run instead of failing.
   diff_mode:
     support: full
     details: The diff shows the peer name, classifier, friendly name and key size; never the key.

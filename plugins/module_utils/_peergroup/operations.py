@@ -235,8 +235,14 @@ def plan_group_present(
     renew_days=30,
     force_renew=False,
     key_size=2048,
+    creator_pending=False,
 ):
-    identity = _require_identity(store, creator)
+    """The creator's group named by ``classifier``, created, updated or renewed.
+
+    ``creator_pending`` (check mode only) stands for a creator an earlier task of the same run
+    would create: the group would then be created with it. It is never applied.
+    """
+    identity = None if creator_pending else _require_identity(store, creator)
     classifier = peername.validate_classifier(classifier)
     friendly_name = documents.validate_friendly_name(friendly_name or classifier)
     cloud = documents.validate_cloud_name(cloud)
@@ -248,6 +254,11 @@ def plan_group_present(
         raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime must be 1 to 36500 days")
     lifetime = datetime.timedelta(days=gmc_lifetime)
     wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags, "group_friendly_name": friendly_name}
+    if creator_pending:
+        after = dict(wanted, group_peer_name=None, identity_peer_name=None, owner=True, roles=[certs.ROLE_ADMIN])
+        result = {"group_peer_name": None, "identity_peer_name": None, "renewed": False, "creator_pending": True,
+                  "msg": "check mode: the creator does not exist yet (a real run creates it first); the group would be created for it"}
+        return Plan(True, {}, after, result)
 
     existing = _owned_memberships(store, creator, classifier)
     if existing:
