@@ -123,6 +123,9 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
     hresult, message) is a password the controller check refused: every document is refused.
     ``names`` maps password, identity_password, group_passwords and overwrite to the variable
     names the hints give (default: the role's). ``failures`` has one line per refusal.
+    ``unreported_change`` is true in check mode when configurations would be imported after their
+    identity while the import task reported no change: the role's summary task then reports it, so
+    check mode counts as many changed tasks as the real run.
     """
     names = dict(ROLE_NAMES, **(names or {}))
     if refusal:
@@ -131,9 +134,9 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
                  "hint": _hint({"kind": "identity"}, refusal["hresult"], names)}
         line = "%s: refused all, %s: %s" % (host, entry["hresult"], entry["document"])
         return {"imported": [], "unchanged": [], "refused": [entry], "skipped": [], "line": line,
-                "failures": failure_lines(host, [entry])}
+                "failures": failure_lines(host, [entry]), "unreported_change": False}
 
-    imported, unchanged, refused, arriving = [], [], [], set()
+    imported, unchanged, refused, arriving, after_identity = [], [], [], set(), 0
     skipped = [document["reason"] for document in documents if not document["valid"]]
     for result in identity_results:
         label = result["item"]["label"]
@@ -157,6 +160,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
             if check_mode and hresult == "PEER_E_NOT_FOUND" and document["identity"] in arriving:
                 # Check mode did not really import the identity, so this configuration cannot be opened yet.
                 imported.append(document["label"] + " (after its identity)")
+                after_identity += 1
             else:
                 refused.append(_refusal(document, result, names))
         elif result.get("changed"):
@@ -176,5 +180,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         ]
         if skipped:
             parts.append("skipped %d invalid (%s)" % (len(skipped), ", ".join(skipped)))
+    unreported_change = bool(after_identity) and not (config_results or {}).get("changed")
     return {"imported": imported, "unchanged": unchanged, "refused": refused, "skipped": skipped,
-            "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused)}
+            "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused),
+            "unreported_change": unreported_change}

@@ -93,9 +93,22 @@ def test_check_mode_counts_a_config_waiting_for_its_identity_as_imported():
     summary = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results, check_mode=True)
     assert summary["imported"] == [IDENTITY["label"], CONFIG["label"] + " (after its identity)"]
     assert summary["line"].startswith("node1: would import 2 (")
+    # The import task reported no change for it: the summary does, as the real run's import task would.
+    assert summary["unreported_change"]
     # Outside check mode the same result is a refusal.
     real = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results)
     assert [entry["hresult"] for entry in real["refused"]] == ["PEER_E_NOT_FOUND"]
+    assert not real["unreported_change"]
+
+
+def test_check_mode_reports_no_extra_change_when_the_import_task_reported_one():
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]
+    config_results = {"changed": True, "configs": [failure("PEER_E_NOT_FOUND", "no such identity"),
+                                                   {"changed": True, "changed_fields": ["membership"]}]}
+    summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results, check_mode=True)
+    assert len(summary["imported"]) == 3 and not summary["unreported_change"]
+    nothing = summarize("node1", [IDENTITY, CONFIG], [], check_mode=True)
+    assert not nothing["unreported_change"]
 
 
 def test_a_refused_password_refuses_all_and_names_the_document_checked():
@@ -169,3 +182,4 @@ def test_a_batch_splits_into_lacking_and_complete_hosts_in_name_order():
 
 def test_an_empty_batch_lacks_nothing():
     assert batch_plans({}) == {"lacking": [], "complete": [], "lines": []}
+
