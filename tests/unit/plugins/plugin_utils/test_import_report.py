@@ -183,3 +183,27 @@ def test_a_batch_splits_into_lacking_and_complete_hosts_in_name_order():
 def test_an_empty_batch_lacks_nothing():
     assert batch_plans({}) == {"lacking": [], "complete": [], "lines": []}
 
+
+def test_the_diff_shows_named_non_secret_fields_of_each_imported_document():
+    identity_diff = {"before": {}, "after": {"peer_name": MEMBER, "classifier": "member", "friendly_name": "member", "key_size": 2048,
+                                             "private_key": "SECRET-KEY"}}
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER, "diff": identity_diff}]
+    before = {"group_peer_name": OTHER_GROUP, "group_friendly_name": "Test lab", "roles": ["member"], "not_after": "2027-01-01T00:00:00Z",
+              "chain_fingerprints": ["aa", "bb"], "days_left": 30}
+    after = dict(before, roles=["member", "administrator"], not_after="2028-01-01T00:00:00Z", chain_fingerprints=["aa", "cc"],
+                 days_left=400, group_key="SECRET-GROUP-KEY")
+    config_results = {"changed": True,
+                      "configs": [failure("ERROR_INVALID_PASSWORD", "no"), {"changed": True, "changed_fields": ["chain"]}],
+                      # The refused first document has no diff: the second's is headed with its own index.
+                      "diff": [{"before": before, "after": after, "before_header": "configs[1]", "after_header": "configs[1]"}]}
+    summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results)
+    assert summary["diff"] == [
+        "%s: peer_name: - -> %s" % (IDENTITY["label"], MEMBER),
+        "%s: classifier: - -> member" % IDENTITY["label"],
+        "%s: friendly_name: - -> member" % IDENTITY["label"],
+        "%s: key_size: - -> 2048" % IDENTITY["label"],
+        "%s: roles: [member] -> [member, administrator]" % OTHER["label"],
+        "%s: not_after: 2027-01-01T00:00:00Z -> 2028-01-01T00:00:00Z" % OTHER["label"],
+        "%s: chain_fingerprints: [aa, bb] -> [aa, cc]" % OTHER["label"],
+    ]
+    assert "SECRET" not in str(summary)
