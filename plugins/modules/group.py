@@ -32,7 +32,7 @@ attributes:
     details:
       - In check mode a new group's peer name is not known yet and returned as V(null).
       - An empty O(creator) in check mode stands for the identity an earlier
-        M(peernet.peergroup.identity) task would create (its peer name is V(null) in check mode): the
+        M(peernet.peergroup.identity) task would create (its peer name is V(null) in check mode). The
         module then reports the group as created (C(changed), RV(creator_pending)) instead of failing.
         Outside check mode an empty O(creator) is an error.
   diff_mode:
