@@ -52,7 +52,7 @@ def distribute_settings(variables, inventory_sources=()):
 
     overwrite = variables.get("peergroup_overwrite")
     if overwrite is None:
-        overwrite = "never"
+        overwrite = "if_newer"
     if overwrite not in OVERWRITE_POLICIES:
         problems.append("peergroup_overwrite is %r; use one of %s" % (overwrite, ", ".join(OVERWRITE_POLICIES)))
 

@@ -29,7 +29,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode a new group's peer name is not known yet and returned as V(null).
+    details:
+      - In check mode a new group's peer name is not known yet and returned as V(null).
+      - An empty O(creator) in check mode stands for the identity an earlier
+        M(peernet.peergroup.identity) task would create (its peer name is V(null) in check mode). The
+        module then reports the group as created (C(changed), RV(creator_pending)) instead of failing.
+        Outside check mode an empty O(creator) is an error.
   diff_mode:
     support: full
     details: The diff shows group metadata (names, cloud, scope, flags, roles, validity); never keys.
@@ -58,7 +63,11 @@ options:
     description: With O(state=absent), the group peer name of the membership to remove.
     type: str
   friendly_name:
-    description: Display name of the group (up to 255 characters). Defaults to O(classifier).
+    description:
+      - Display name of the group, 1 to 255 characters without NUL or another character XML 1.0 cannot carry
+        (C(PEER_E_INVALID_FRIENDLY_NAME)). Defaults to O(classifier).
+      - M(peernet.peergroup.group_config_export) seals it into the documents and
+        M(peernet.peergroup.group_config_import) stores it on the targets, so a rename reaches them.
     type: str
   cloud:
     description: PNRP cloud name (case-sensitive).
@@ -128,6 +137,10 @@ identity_peer_name:
   description: Peer name of the creator.
   returned: always
   type: str
+creator_pending:
+  description: In check mode, true when O(creator) was empty, that is the creator would be created earlier in a real run.
+  returned: when true
+  type: bool
 renewed:
   description: Whether the creator's GMC is (or in check mode would be) re-issued.
   returned: when O(state=present)
@@ -166,6 +179,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # An identity task in check mode cannot know the peer name of an identity it would create.
+    creator_pending = module.check_mode and not params["creator"]
+    if creator_pending and params["state"] == "absent":
+        module.exit_json(changed=False, group_peer_name=params["peer_name"], identity_peer_name=None, creator_pending=True)
     if params["state"] == "present":
         module_support.run_plan(
             module,
@@ -181,6 +198,7 @@ def main():
                 renew_days=params["renew_days"],
                 force_renew=params["force_renew"],
                 key_size=params["key_size"],
+                creator_pending=creator_pending,
             ),
         )
     else:

@@ -168,6 +168,9 @@ configs:
     config_xml:
       description: The sealed document.
       type: str
+    group_friendly_name:
+      description: The group's display name, sealed into the document (C(pn:GROUPFRIENDLYNAME)).
+      type: str
     group_key_included:
       description: Whether the document carries the group key.
       type: bool

@@ -67,6 +67,10 @@ options:
         (RV(group_key_kept)). So V(if_newer) never reduces the roles of a membership or drops a group key.
       - V(always) replaces it, also when that reduces the roles, drops the stored group key or shortens the
         chain's life; RV(downgrades) lists what was given up. Identical content is never rewritten, whatever the policy.
+      - The group's friendly name is display only and not part of this decision. A document that carries one
+        (C(pn:GROUPFRIENDLYNAME)) sets the stored name whenever it is imported, also under V(never) when the
+        name is all that differs (RV(changed_fields) is then V(group_friendly_name)). A document without one
+        keeps the stored name (a new membership takes the group's classifier).
     type: str
     choices: [never, if_newer, always]
     default: never
@@ -150,7 +154,7 @@ changed_fields:
   returned: success of O(src) or O(config_xml)
   type: list
   elements: str
-  sample: [scope, chain]
+  sample: [scope, chain, group_friendly_name]
 chain_fingerprints:
   description: SHA-256 fingerprints of the chain, root first.
   returned: success of O(src) or O(config_xml)

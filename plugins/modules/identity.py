@@ -26,7 +26,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode a new identity's peer name is not known yet and returned as V(null).
+    details:
+      - In check mode a new identity's peer name is not known yet (its key is not generated) and returned as V(null).
+      - M(peernet.peergroup.group) in check mode takes the empty O(peernet.peergroup.group#module:creator) this gives
+        as that identity, so the identity then group pattern predicts the real run instead of failing.
   diff_mode:
     support: full
     details: The diff shows the peer name, classifier, friendly name and key size; never the key.
@@ -50,7 +53,8 @@ options:
     type: str
   friendly_name:
     description:
-      - Display name (up to 255 characters). A new identity gets O(classifier) when it is not set;
+      - Display name, 1 to 255 characters without NUL or another character XML 1.0 cannot carry
+        (C(PEER_E_INVALID_FRIENDLY_NAME)). A new identity gets O(classifier) when it is not set;
         an existing one keeps its own.
       - With O(state=absent), removes only an identity with this friendly name.
     type: str

@@ -29,6 +29,32 @@ ROLE_NAMES = {
 _HRESULT_SUFFIX = re.compile(r"\s*\([A-Z0-9_]+ 0x[0-9A-Fa-f]{8}\)$")
 _MODULE_HINT = re.compile(r";\s*set overwrite\b.*$")
 
+# What --diff shows of the modules' diffs: named fields only, so nothing else can leak.
+DIFF_FIELDS = (
+    "peer_name", "classifier", "friendly_name", "key_size",
+    "group_peer_name", "group_friendly_name", "identity_peer_name", "cloud", "scope", "cloud_flags", "owner",
+    "roles", "not_before", "not_after", "chain_fingerprints",
+)
+
+
+def diff_lines(label, diff):
+    """One ``label: field: before -> after`` line per DIFF_FIELDS field that differs (``-``: none)."""
+    before, after = (diff or {}).get("before") or {}, (diff or {}).get("after") or {}
+    lines = []
+    for field in DIFF_FIELDS:
+        old, new = before.get(field), after.get(field)
+        if old != new:
+            lines.append("%s: %s: %s -> %s" % (label, field, _diff_value(old), _diff_value(new)))
+    return lines
+
+
+def _diff_value(value):
+    if value is None:
+        return "-"
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(str(item) for item in value)
+    return str(value)
+
 
 def pending_documents(documents, store):
     """The valid ``documents`` that ``store`` (a store_info result) does not hold yet.
@@ -79,7 +105,7 @@ def _clean_message(message):
     return _MODULE_HINT.sub("", _HRESULT_SUFFIX.sub("", message or "")).strip()
 
 
-def _hint(document, hresult, names):
+def _hint(document, hresult, names, message=""):
     """What the user of the role (or of the playbook, by ``names``) can do about a refusal."""
     if hresult == "ERROR_INVALID_PASSWORD":
         if document.get("kind") == "identity":
@@ -88,6 +114,9 @@ def _hint(document, hresult, names):
             return "Check %s[%s]." % (names["group_passwords"], document["password_key"])
         return "Check %s, or give this group its own in %s." % (names["password"], names["group_passwords"])
     if hresult == "PEER_E_ALREADY_EXISTS":
+        if message.startswith("overwrite=if_newer"):
+            # Already the renewal policy: only always would take this document.
+            return "Set %s=always to replace what the target holds anyway." % names["overwrite"]
         return "Set %s=if_newer to roll out a renewed GMC, or %s=always to replace what the target holds." % (
             names["overwrite"], names["overwrite"])
     if hresult == "PEER_E_NOT_FOUND" and document.get("kind") == "config":
@@ -97,8 +126,8 @@ def _hint(document, hresult, names):
 
 def _refusal(document, result, names):
     hresult = (result.get("hresult") or {}).get("name", "error")
-    return {"document": document["label"], "hresult": hresult, "message": _clean_message(result.get("msg", "")),
-            "hint": _hint(document, hresult, names)}
+    message = _clean_message(result.get("msg", ""))
+    return {"document": document["label"], "hresult": hresult, "message": message, "hint": _hint(document, hresult, names, message)}
 
 
 def failure_lines(host, refused):
@@ -120,6 +149,10 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
     hresult, message) is a password the controller check refused: every document is refused.
     ``names`` maps password, identity_password, group_passwords and overwrite to the variable
     names the hints give (default: the role's). ``failures`` has one line per refusal.
+    ``unreported_change`` is true in check mode when configurations would be imported after their
+    identity while the import task reported no change: the role's summary task then reports it, so
+    check mode counts as many changed tasks as the real run. ``diff`` has the lines of ``diff_lines``
+    for every document imported (or that would be), from the modules' diffs in diff mode.
     """
     names = dict(ROLE_NAMES, **(names or {}))
     if refusal:
@@ -128,9 +161,9 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
                  "hint": _hint({"kind": "identity"}, refusal["hresult"], names)}
         line = "%s: refused all, %s: %s" % (host, entry["hresult"], entry["document"])
         return {"imported": [], "unchanged": [], "refused": [entry], "skipped": [], "line": line,
-                "failures": failure_lines(host, [entry])}
+                "failures": failure_lines(host, [entry]), "unreported_change": False, "diff": []}
 
-    imported, unchanged, refused, arriving = [], [], [], set()
+    imported, unchanged, refused, arriving, after_identity, diff = [], [], [], set(), 0, []
     skipped = [document["reason"] for document in documents if not document["valid"]]
     for result in identity_results:
         label = result["item"]["label"]
@@ -140,6 +173,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         elif result.get("changed"):
             imported.append(label)
             arriving.add(result["identity_peer_name"])
+            diff.extend(diff_lines(label, result.get("diff")))
         else:
             unchanged.append(label)
     unchanged.extend(document["label"] for document in documents if document["valid"] and document not in pending)
@@ -147,6 +181,8 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
     pending_configs = [document for document in pending if document["kind"] == "config"]
     # Without per-document results the whole call failed (unreadable src, missing requirement...).
     per_document = (config_results or {}).get("configs")
+    # The batch module heads each diff with its document's index; a refused one has none.
+    config_diffs = {entry.get("after_header"): entry for entry in (config_results or {}).get("diff") or []}
     for index, document in enumerate(pending_configs):
         result = per_document[index] if per_document is not None else dict(config_results or {}, failed=True)
         if result.get("failed"):
@@ -154,10 +190,12 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
             if check_mode and hresult == "PEER_E_NOT_FOUND" and document["identity"] in arriving:
                 # Check mode did not really import the identity, so this configuration cannot be opened yet.
                 imported.append(document["label"] + " (after its identity)")
+                after_identity += 1
             else:
                 refused.append(_refusal(document, result, names))
         elif result.get("changed"):
             imported.append("%s (%s)" % (document["label"], ", ".join(result.get("changed_fields", []))))
+            diff.extend(diff_lines(document["label"], config_diffs.get("configs[%d]" % index)))
         else:
             unchanged.append(document["label"])
 
@@ -173,5 +211,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         ]
         if skipped:
             parts.append("skipped %d invalid (%s)" % (len(skipped), ", ".join(skipped)))
+    unreported_change = bool(after_identity) and not (config_results or {}).get("changed")
     return {"imported": imported, "unchanged": unchanged, "refused": refused, "skipped": skipped,
-            "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused)}
+            "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused),
+            "unreported_change": unreported_change, "diff": diff}

@@ -41,6 +41,7 @@ DT_NS = "urn:schemas-microsoft-com:datatypes"
 PN_NS = "urn:peernet:peergroup:1"
 # MS-PPSEC 2.2.3.1 allows 254 bytes of UTF-16 with the NUL: the tighter of the two documented limits.
 MAX_CLOUD_NAME = 126
+MAX_FRIENDLY_NAME = 255
 
 GROUP_CONFIG_TAG = "PEERGROUPCONFIG"
 IDENTITY_EXPORT_TAG = "PEERIDENTITYEXPORT"
@@ -60,6 +61,7 @@ _SCOPE_SPELLINGS = {
 _DT_ATTR = "{%s}dt" % DT_NS
 _BASE64_ATTRS = {_DT_ATTR: "bin.base64"}
 _XML_SPACE = " \t\r\n"
+_GROUP_FRIENDLY_NAME_TAG = "{%s}GROUPFRIENDLYNAME" % PN_NS
 _GROUP_CONFIG_CHILDREN = (
     "IDENTITYPEERNAME",
     "GROUPPEERNAME",
@@ -69,6 +71,7 @@ _GROUP_CONFIG_CHILDREN = (
     "GMC",
     "{%s}SEAL" % PN_NS,
 )
+_GROUP_CONFIG_NAMED_CHILDREN = _GROUP_CONFIG_CHILDREN[:-1] + (_GROUP_FRIENDLY_NAME_TAG,) + _GROUP_CONFIG_CHILDREN[-1:]
 _IDENTITY_EXPORT_CHILDREN = ("PEERNAME", "DATA", "{%s}SEAL" % PN_NS)
 _SEAL_CHILDREN = tuple("{%s}%s" % (PN_NS, name) for name in ("KDF", "SALT", "KCV", "NONCE", "CIPHERTEXT"))
 _KDF_ATTRS = {"name": None, "n": None, "r": None, "p": None}
@@ -273,6 +276,16 @@ def validate_cloud_name(text: str) -> str:
     return text
 
 
+def validate_friendly_name(text) -> str:
+    """A display name (identity or group): 1..255 characters an XML file can carry, kept verbatim."""
+    if not isinstance(text, str) or not text or len(text) > MAX_FRIENDLY_NAME or _NOT_XML_CHAR.search(text):
+        raise PeerError(
+            "PEER_E_INVALID_FRIENDLY_NAME",
+            "friendly name must be 1 to %d characters without NUL or another character XML 1.0 cannot carry" % MAX_FRIENDLY_NAME,
+        )
+    return text
+
+
 def read_scope(text: str) -> str:
     """Canonical scope ("global", "site-local", "link-local") of either spelling, any case."""
     scope = _SCOPE_SPELLINGS.get(text.lower())
@@ -390,6 +403,8 @@ class GroupConfig(NamedTuple):
     cloud_flags: int
     chain: tuple
     group_key: bytes | None
+    # Display only; None when the document carries none (written before the name travelled).
+    group_friendly_name: str | None = None
 
     def public_fields(self) -> dict:
         """Every field but the group key."""
@@ -415,7 +430,10 @@ class GroupConfig(NamedTuple):
         return "GroupConfig(%s)" % ", ".join("%s=%s" % (name, value if name in ("chain", "group_key") else repr(value)) for name, value in fields.items())
 
 
-def _group_aad(identity, group, cloud, scope, flags, chain_der, kdf, salt, kcv, nonce) -> bytes:
+def _group_aad(identity, group, cloud, scope, flags, chain_der, friendly_name, kdf, salt, kcv, nonce) -> bytes:
+    # Without a friendly name the fields are those of documents written before it existed, so
+    # they still open; with one, its label and value come after the GMC and bind it.
+    named = [b"GROUPFRIENDLYNAME", friendly_name.encode("utf-8")] if friendly_name is not None else []
     return encode_aad(
         [
             GROUP_CONFIG_TAG.encode("ascii"),
@@ -427,6 +445,7 @@ def _group_aad(identity, group, cloud, scope, flags, chain_der, kdf, salt, kcv, 
             b"%d" % flags,
             chain_der,
         ]
+        + named
         + _seal_aad(kdf, salt, kcv, nonce)
     )
 
@@ -434,13 +453,15 @@ def _group_aad(identity, group, cloud, scope, flags, chain_der, kdf, salt, kcv, 
 class SealedGroupConfig(object):
     """A parsed PEERGROUPCONFIG before the password: public fields plus the seal."""
 
-    def __init__(self, identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain_der, certificates, sealed, digest):
+    def __init__(self, identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain_der, certificates, sealed, digest,
+                 group_friendly_name=None):
         self.identity_peer_name = identity_peer_name
         self.group_peer_name = group_peer_name
         self.cloud = cloud
         self.scope = scope
         self.cloud_flags = cloud_flags
         self.chain_der = chain_der
+        self.group_friendly_name = group_friendly_name
         self.certificates = certificates
         self.kdf = sealed.kdf
         self.salt = sealed.salt
@@ -461,7 +482,7 @@ class SealedGroupConfig(object):
         """
         aad = _group_aad(
             self.identity_peer_name, self.group_peer_name, self.cloud, self.scope, self.cloud_flags,
-            self.chain_der, self.kdf, self.salt, self.kcv, self.nonce,
+            self.chain_der, self.group_friendly_name, self.kdf, self.salt, self.kcv, self.nonce,
         )
         payload = seal.open_seal(cache.derive(self.kdf, self.salt), self.kcv, aad, self.nonce, self.ciphertext)
         group_key = payload or None
@@ -475,13 +496,19 @@ class SealedGroupConfig(object):
             cloud_flags=self.cloud_flags,
             chain=tuple(certs.certificate_to_der(cert) for cert in self.certificates),
             group_key=group_key,
+            group_friendly_name=self.group_friendly_name,
         )
 
 
 def parse_group_config(data: bytes) -> SealedGroupConfig:
     """Read a PEERGROUPCONFIG document; no password needed, no KDF run."""
     root = parse_xml(data, GROUP_CONFIG_TAG)
-    identity_el, group_el, cloud_el, scope_el, flags_el, gmc_el, seal_el = _children(root, _GROUP_CONFIG_CHILDREN)
+    if any(child.tag == _GROUP_FRIENDLY_NAME_TAG for child in root):
+        identity_el, group_el, cloud_el, scope_el, flags_el, gmc_el, name_el, seal_el = _children(root, _GROUP_CONFIG_NAMED_CHILDREN)
+        friendly_name = _document_friendly_name(_leaf_text(name_el))
+    else:
+        identity_el, group_el, cloud_el, scope_el, flags_el, gmc_el, seal_el = _children(root, _GROUP_CONFIG_CHILDREN)
+        friendly_name = None
     identity = _secure_peer_name(_leaf_text(identity_el), "IDENTITYPEERNAME")
     group = _secure_peer_name(_leaf_text(group_el), "GROUPPEERNAME")
     try:
@@ -493,7 +520,14 @@ def parse_group_config(data: bytes) -> SealedGroupConfig:
     sealed = _read_seal(seal_el)
     chain_der = _base64(gmc_el, _BASE64_ATTRS)
     certificates = certs.chain_from_pkcs7(chain_der)
-    return SealedGroupConfig(identity, group, cloud, scope, flags, chain_der, certificates, sealed, hashlib.sha256(data).hexdigest())
+    return SealedGroupConfig(identity, group, cloud, scope, flags, chain_der, certificates, sealed, hashlib.sha256(data).hexdigest(), friendly_name)
+
+
+def _document_friendly_name(text: str) -> str:
+    try:
+        return validate_friendly_name(text)
+    except PeerError as exc:
+        raise PeerError(exc.name, "pn:GROUPFRIENDLYNAME: %s" % exc.message) from None
 
 
 def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
@@ -506,6 +540,7 @@ def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: byte
     cloud = validate_cloud_name(config.cloud)
     scope = _check_scope(config.scope)
     flags = _check_flags(config.cloud_flags)
+    friendly_name = _document_friendly_name(config.group_friendly_name) if config.group_friendly_name is not None else None
     if config.group_key is not None:
         # A key being sealed comes from the store, which it entered checked (generated here, or
         # opened by SealedGroupConfig.open): matching its public half to the name is enough.
@@ -513,7 +548,7 @@ def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: byte
     chain_der = certs.chain_to_pkcs7([certs.certificate_from_der(der) for der in config.chain])
     kdf, salt, kcv = seal_key.params, seal_key.salt, seal_key.kcv
     nonce = nonce if nonce is not None else seal.new_nonce()
-    aad = _group_aad(identity, group, cloud, scope, flags, chain_der, kdf, salt, kcv, nonce)
+    aad = _group_aad(identity, group, cloud, scope, flags, chain_der, friendly_name, kdf, salt, kcv, nonce)
     nonce, ciphertext = seal.seal(seal_key, aad, config.group_key or b"", nonce)
     lines = [
         '<%s VERSION="%s">' % (GROUP_CONFIG_TAG, DOCUMENT_VERSION),
@@ -524,6 +559,8 @@ def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: byte
         "  <CLOUDFLAGS>%d</CLOUDFLAGS>" % flags,
         _base64_element("GMC", chain_der),
     ]
+    if friendly_name is not None:
+        lines.append('  <pn:GROUPFRIENDLYNAME xmlns:pn="%s">%s</pn:GROUPFRIENDLYNAME>' % (PN_NS, _escape(friendly_name)))
     lines += _seal_lines(kdf, salt, kcv, nonce, ciphertext)
     lines.append("</%s>" % GROUP_CONFIG_TAG)
     return _document(lines)

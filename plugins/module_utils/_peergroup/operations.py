@@ -26,7 +26,6 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 
 SCOPES = ("global", "site-local", "link-local")
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
-MAX_FRIENDLY_NAME = 255
 DEFAULT_CLOUD = "Global_"
 
 
@@ -60,22 +59,13 @@ def _iso(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def validate_friendly_name(text):
-    if not text or len(text) > MAX_FRIENDLY_NAME or "\x00" in text:
-        raise PeerError(
-            "PEER_E_INVALID_FRIENDLY_NAME",
-            "friendly name must be 1 to %d characters without NUL" % MAX_FRIENDLY_NAME,
-        )
-    return text
-
-
 # --- identities -------------------------------------------------------------
 
 
 def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     """The identity named by ``classifier``; a new ``friendly_name`` renames it in place."""
     classifier = peername.validate_classifier(classifier)
-    wanted_name = validate_friendly_name(friendly_name) if friendly_name is not None else None
+    wanted_name = documents.validate_friendly_name(friendly_name) if friendly_name is not None else None
     if key_size not in certs.KEY_SIZES:
         raise PeerError("E_INVALIDARG", "key_size must be one of %s" % ", ".join(map(str, certs.KEY_SIZES)))
     found = [record for record in store.list_identities() if record.classifier == classifier]
@@ -245,10 +235,16 @@ def plan_group_present(
     renew_days=30,
     force_renew=False,
     key_size=2048,
+    creator_pending=False,
 ):
-    identity = _require_identity(store, creator)
+    """The creator's group named by ``classifier``, created, updated or renewed.
+
+    ``creator_pending`` (check mode only) stands for a creator an earlier task of the same run
+    would create: the group would then be created with it. It is never applied.
+    """
+    identity = None if creator_pending else _require_identity(store, creator)
     classifier = peername.validate_classifier(classifier)
-    friendly_name = validate_friendly_name(friendly_name or classifier)
+    friendly_name = documents.validate_friendly_name(friendly_name or classifier)
     cloud = documents.validate_cloud_name(cloud)
     if scope not in SCOPES:
         raise PeerError("E_INVALIDARG", "scope must be one of %s" % ", ".join(SCOPES))
@@ -258,6 +254,11 @@ def plan_group_present(
         raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime must be 1 to 36500 days")
     lifetime = datetime.timedelta(days=gmc_lifetime)
     wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags, "group_friendly_name": friendly_name}
+    if creator_pending:
+        after = dict(wanted, group_peer_name=None, identity_peer_name=None, owner=True, roles=[certs.ROLE_ADMIN])
+        result = {"group_peer_name": None, "identity_peer_name": None, "renewed": False, "creator_pending": True,
+                  "msg": "check mode: the creator does not exist yet (a real run creates it first); the group would be created for it"}
+        return Plan(True, {}, after, result)
 
     existing = _owned_memberships(store, creator, classifier)
     if existing:
@@ -349,6 +350,7 @@ def _config_from_record(record):
         cloud_flags=record.cloud_flags,
         chain=tuple(record.chain),
         group_key=record.group_key,
+        group_friendly_name=record.group_friendly_name,
     )
 
 
@@ -362,6 +364,7 @@ def config_summary(config):
         "cloud": config.cloud,
         "scope": config.scope,
         "cloud_flags": config.cloud_flags,
+        "group_friendly_name": config.group_friendly_name,
         "group_key_included": config.group_key is not None,
         "chain_subjects": [certs.subject_text(cert) for cert in chain],
         "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
@@ -489,6 +492,10 @@ def _decide_group_import(store, sealed, cache, overwrite):
             "the GMC was issued to another key than identity %s holds" % identity_name,
         )
     config = sealed.open(cache)
+    classifier = peername.parse(group_name).classifier
+    if config.group_friendly_name is None:
+        # A document without a name leaves the stored one (a new membership: the classifier).
+        config = config._replace(group_friendly_name=existing.group_friendly_name if existing else classifier)
     config = config._replace(chain=tuple(certs.certificate_to_der(cert) for cert in chain.certs))
     new_record = MembershipRecord(
         identity_peer_name=identity_name,
@@ -498,8 +505,8 @@ def _decide_group_import(store, sealed, cache, overwrite):
         cloud_flags=config.cloud_flags,
         chain=config.chain,
         group_key=config.group_key,
-        group_classifier=peername.parse(group_name).classifier,
-        group_friendly_name=existing.group_friendly_name if existing else peername.parse(group_name).classifier,
+        group_classifier=classifier,
+        group_friendly_name=config.group_friendly_name,
         imported_digest=sealed.digest,
     )
 
@@ -519,16 +526,18 @@ def _decide_group_import(store, sealed, cache, overwrite):
 
         return Plan(False, before, before, result, remember_digest)
 
-    if existing is not None and overwrite == "never":
+    # The friendly name is display only: it follows an accepted document under every policy.
+    replaced_fields = [name for name in changed_fields if name != "group_friendly_name"]
+    if existing is not None and replaced_fields and overwrite == "never":
         raise PeerError(
             "PEER_E_ALREADY_EXISTS",
             "a different configuration of identity %s in group %s is already present (differs in: %s); "
-            "set overwrite to if_newer or always to replace it" % (identity_name, group_name, ", ".join(changed_fields)),
+            "set overwrite to if_newer or always to replace it" % (identity_name, group_name, ", ".join(replaced_fields)),
         )
     stored = [certs.certificate_from_der(der) for der in existing.chain] if existing is not None else []
     downgrades = _downgrades(existing, stored, chain, new_record) if existing is not None else []
     group_key_kept = False
-    if existing is not None and overwrite == "if_newer":
+    if existing is not None and replaced_fields and overwrite == "if_newer":
         refusals = _renewal_refusals(stored, chain, downgrades)
         if refusals:
             raise PeerError(
@@ -675,7 +684,7 @@ def _decide_identity_import(store, parsed, cache, friendly_name):
     record = IdentityRecord(
         peer_name=peer_name,
         classifier=classifier,
-        friendly_name=validate_friendly_name(friendly_name or classifier),
+        friendly_name=documents.validate_friendly_name(friendly_name or classifier),
         key_size=key.key_size,
         private_key=key_der,
         certificate=cert_der,
@@ -719,6 +728,7 @@ def describe_document(data, now=None):
         "cloud": sealed.cloud,
         "scope": sealed.scope,
         "cloud_flags": sealed.cloud_flags,
+        "group_friendly_name": sealed.group_friendly_name,
         "group_key_included": sealed.group_key_included,
         "kdf": dict(sealed.kdf._asdict()),
         "digest": sealed.digest,

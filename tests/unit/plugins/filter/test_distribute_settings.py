@@ -25,7 +25,7 @@ def settings(tmp_path, sources=(), **variables):
 
 def test_defaults(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert settings(tmp_path) == {"documents_dir": str(tmp_path / "data" / "peernet" / "documents"), "overwrite": "never", "rekey": False}
+    assert settings(tmp_path) == {"documents_dir": str(tmp_path / "data" / "peernet" / "documents"), "overwrite": "if_newer", "rekey": False}
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_documents_dir() == str(tmp_path / "home" / ".local" / "share" / "peernet" / "documents")

@@ -93,9 +93,22 @@ def test_check_mode_counts_a_config_waiting_for_its_identity_as_imported():
     summary = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results, check_mode=True)
     assert summary["imported"] == [IDENTITY["label"], CONFIG["label"] + " (after its identity)"]
     assert summary["line"].startswith("node1: would import 2 (")
+    # The import task reported no change for it: the summary does, as the real run's import task would.
+    assert summary["unreported_change"]
     # Outside check mode the same result is a refusal.
     real = summarize("node1", [IDENTITY, CONFIG], [IDENTITY, CONFIG], identity_results, config_results)
     assert [entry["hresult"] for entry in real["refused"]] == ["PEER_E_NOT_FOUND"]
+    assert not real["unreported_change"]
+
+
+def test_check_mode_reports_no_extra_change_when_the_import_task_reported_one():
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]
+    config_results = {"changed": True, "configs": [failure("PEER_E_NOT_FOUND", "no such identity"),
+                                                   {"changed": True, "changed_fields": ["membership"]}]}
+    summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results, check_mode=True)
+    assert len(summary["imported"]) == 3 and not summary["unreported_change"]
+    nothing = summarize("node1", [IDENTITY, CONFIG], [], check_mode=True)
+    assert not nothing["unreported_change"]
 
 
 def test_a_refused_password_refuses_all_and_names_the_document_checked():
@@ -137,6 +150,18 @@ def test_each_refusal_is_one_line_with_its_hresult_once_and_the_variable_to_set(
             assert "set overwrite" not in line and "0x" not in line
 
 
+def test_a_refusal_under_if_newer_does_not_suggest_if_newer():
+    config_results = {"configs": [
+        failure("PEER_E_ALREADY_EXISTS", "overwrite=if_newer keeps the stored configuration of identity m in group g: not newer: x; "
+                "set overwrite to always to replace it (PEER_E_ALREADY_EXISTS 0x80630001)"),
+    ]}
+    summary = summarize("node1", [CONFIG], [CONFIG], config_results=config_results, names=PLAYBOOK_NAMES)
+    assert summary["failures"] == [
+        "node1: %s: PEER_E_ALREADY_EXISTS: overwrite=if_newer keeps the stored configuration of identity m in group g: not newer: x. "
+        "Set peergroup_overwrite=always to replace what the target holds anyway." % CONFIG["label"],
+    ]
+
+
 def test_no_documents_says_the_export_writes_them_in_a_real_run():
     assert summarize("node1", [], [])["line"] == "node1: no document to import yet (check mode: the export writes them in a real run)"
 
@@ -157,3 +182,28 @@ def test_a_batch_splits_into_lacking_and_complete_hosts_in_name_order():
 
 def test_an_empty_batch_lacks_nothing():
     assert batch_plans({}) == {"lacking": [], "complete": [], "lines": []}
+
+
+def test_the_diff_shows_named_non_secret_fields_of_each_imported_document():
+    identity_diff = {"before": {}, "after": {"peer_name": MEMBER, "classifier": "member", "friendly_name": "member", "key_size": 2048,
+                                             "private_key": "SECRET-KEY"}}
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER, "diff": identity_diff}]
+    before = {"group_peer_name": OTHER_GROUP, "group_friendly_name": "Test lab", "roles": ["member"], "not_after": "2027-01-01T00:00:00Z",
+              "chain_fingerprints": ["aa", "bb"], "days_left": 30}
+    after = dict(before, roles=["member", "administrator"], not_after="2028-01-01T00:00:00Z", chain_fingerprints=["aa", "cc"],
+                 days_left=400, group_key="SECRET-GROUP-KEY")
+    config_results = {"changed": True,
+                      "configs": [failure("ERROR_INVALID_PASSWORD", "no"), {"changed": True, "changed_fields": ["chain"]}],
+                      # The refused first document has no diff: the second's is headed with its own index.
+                      "diff": [{"before": before, "after": after, "before_header": "configs[1]", "after_header": "configs[1]"}]}
+    summary = summarize("node1", [IDENTITY, CONFIG, OTHER], [IDENTITY, CONFIG, OTHER], identity_results, config_results)
+    assert summary["diff"] == [
+        "%s: peer_name: - -> %s" % (IDENTITY["label"], MEMBER),
+        "%s: classifier: - -> member" % IDENTITY["label"],
+        "%s: friendly_name: - -> member" % IDENTITY["label"],
+        "%s: key_size: - -> 2048" % IDENTITY["label"],
+        "%s: roles: [member] -> [member, administrator]" % OTHER["label"],
+        "%s: not_after: 2027-01-01T00:00:00Z -> 2028-01-01T00:00:00Z" % OTHER["label"],
+        "%s: chain_fingerprints: [aa, bb] -> [aa, cc]" % OTHER["label"],
+    ]
+    assert "SECRET" not in str(summary)

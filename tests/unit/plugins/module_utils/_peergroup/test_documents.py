@@ -846,3 +846,99 @@ def test_worked_example_of_format_md():
     assert (key.kcv, code_aad, key.pkcs12_password()) == (kcv, aad, pkcs12_pw.encode("ascii"))
     assert seal.seal(key, aad, b"", EXAMPLE_NONCE) == (EXAMPLE_NONCE, member)
     assert seal.open_seal(key, kcv, aad, EXAMPLE_NONCE, owner) == b"payload!"
+
+
+# --- the group's friendly name (pn:GROUPFRIENDLYNAME) -------------------------------------------
+
+# Markup, a CR (written as a reference), TAB, non-ASCII and an astral character survive verbatim.
+FRIENDLY_NAME = " Test lab & <co>\r\n\t\u00e4\U0001f600 "
+
+
+def _named(fleet, name=FRIENDLY_NAME):
+    return documents.render_group_config(fleet.member._replace(group_friendly_name=name), fleet.seal_key)
+
+
+def test_friendly_name_round_trip(fleet):
+    data = _named(fleet)
+    tags = re.findall(r"<([A-Za-z:]+)[ >/]", data.decode("utf-8"))
+    assert tags[tags.index("GMC") + 1:tags.index("GMC") + 3] == ["pn:GROUPFRIENDLYNAME", "pn:SEAL"]
+    assert '<pn:GROUPFRIENDLYNAME xmlns:pn="urn:peernet:peergroup:1">' in data.decode("utf-8")
+    sealed = documents.parse_group_config(data)
+    assert sealed.group_friendly_name == FRIENDLY_NAME
+    assert sealed.open(fleet.cache) == fleet.member._replace(group_friendly_name=FRIENDLY_NAME)
+    longest = "\U0001f600" * documents.MAX_FRIENDLY_NAME
+    assert documents.parse_group_config(_named(fleet, longest)).open(fleet.cache).group_friendly_name == longest
+
+
+def test_a_document_without_friendly_name_keeps_the_associated_data_it_always_had(fleet):
+    sealed = documents.parse_group_config(fleet.member_xml)
+    assert sealed.group_friendly_name is None
+    assert sealed.open(fleet.cache).group_friendly_name is None
+    # The fields of docs/format.md before the name existed: the GCM tag must verify with exactly these.
+    aad = documents.encode_aad([
+        b"PEERGROUPCONFIG", b"1.0", fleet.identity_name.encode(), fleet.group_name.encode(), CLOUD.encode(), b"GLOBAL", b"0",
+        sealed.chain_der, b"scrypt", b"32768", b"8", b"1", sealed.salt, sealed.kcv, sealed.nonce,
+    ])
+    key = fleet.cache.derive(sealed.kdf, sealed.salt)
+    assert seal.open_seal(key, sealed.kcv, aad, sealed.nonce, sealed.ciphertext) == b""
+    named = documents.parse_group_config(_named(fleet, "Test lab"))
+    named_aad = documents.encode_aad([
+        b"PEERGROUPCONFIG", b"1.0", fleet.identity_name.encode(), fleet.group_name.encode(), CLOUD.encode(), b"GLOBAL", b"0",
+        named.chain_der, b"GROUPFRIENDLYNAME", b"Test lab", b"scrypt", b"32768", b"8", b"1", named.salt, named.kcv, named.nonce,
+    ])
+    assert seal.open_seal(key, named.kcv, named_aad, named.nonce, named.ciphertext) == b""
+
+
+def test_the_friendly_name_is_sealed(fleet):
+    data = _named(fleet, "Test lab")
+    element = b'<pn:GROUPFRIENDLYNAME xmlns:pn="urn:peernet:peergroup:1">Test lab</pn:GROUPFRIENDLYNAME>\n  '
+    unnamed_element = element.replace(b"Test lab", b"Test lad")
+    for label, edited in (
+        ("changed", _replace(data, b">Test lab<", b">Test lad<")),
+        ("removed", _replace(data, element, b"")),
+        ("added to an unnamed document", _replace(fleet.member_xml, b"<pn:SEAL", unnamed_element + b"<pn:SEAL")),
+    ):
+        error = _error(documents.parse_group_config(edited).open, fleet.cache)
+        assert (error.name, "altered" in error.message) == ("E_INVALIDARG", True), label
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "PEER_E_INVALID_FRIENDLY_NAME"),
+        ("x" * (documents.MAX_FRIENDLY_NAME + 1), "PEER_E_INVALID_FRIENDLY_NAME"),
+        ("\U0001f600" * (documents.MAX_FRIENDLY_NAME + 1), "PEER_E_INVALID_FRIENDLY_NAME"),
+        ("a&#1;b", "E_INVALIDARG"),
+        ("a&#0;b", "E_INVALIDARG"),
+        ("<b>bold</b>", "E_INVALIDARG"),
+    ],
+)
+def test_hostile_friendly_names_are_refused_before_the_password(fleet, text, expected):
+    data = _replace(_named(fleet, "Test lab"), b">Test lab<", (">%s<" % text).encode("utf-8"))
+    error = _error(documents.parse_group_config, data)
+    assert error.name == expected
+    assert "x" * 41 not in error.message and "\U0001f600" * 2 not in error.message
+    if expected == "PEER_E_INVALID_FRIENDLY_NAME":
+        assert error.message.startswith("pn:GROUPFRIENDLYNAME: ")
+
+
+def test_friendly_name_layout_is_strict(fleet):
+    data = _named(fleet, "Test lab")
+    element = b'<pn:GROUPFRIENDLYNAME xmlns:pn="urn:peernet:peergroup:1">Test lab</pn:GROUPFRIENDLYNAME>'
+    cases = {
+        "after the seal": _replace(_replace(data, element, b""), b"</PEERGROUPCONFIG>", element + b"</PEERGROUPCONFIG>"),
+        "twice": _replace(data, element, element + element),
+        "before the GMC": _replace(_replace(data, element, b""), b"<GMC ", element + b"<GMC "),
+        "with an attribute": _replace(data, b'1">Test lab<', b'1" lang="en">Test lab<'),
+        "with a child": _replace(data, b">Test lab<", b"><b/>Test lab<"),
+    }
+    for label, edited in cases.items():
+        error = _error(documents.parse_group_config, edited)
+        assert error.name == "E_INVALIDARG", label
+
+
+@pytest.mark.parametrize("name", ["", "x" * 256, "a\x00b", "a\x01b", "a\ud800b", "a\ufffeb"])
+def test_render_refuses_a_friendly_name_xml_cannot_carry(fleet, name):
+    error = _error(documents.render_group_config, fleet.member._replace(group_friendly_name=name), fleet.seal_key)
+    assert error.name == "PEER_E_INVALID_FRIENDLY_NAME"
+    assert error.message.startswith("pn:GROUPFRIENDLYNAME: ")

@@ -271,6 +271,72 @@ def test_owner_import_can_issue(target, keys, cache, seal_key):
     assert operations.store_inventory(target)["memberships"][0]["chain_verified"]
 
 
+def test_the_group_friendly_name_travels_and_follows_the_document(tmp_path):
+    with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
+        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        group = operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
+        target.add_identity(source.get_identity(owner))
+        cache = KeyCache(PASSWORD)
+
+        def export(existing=None):
+            request = operations.ExportRequest(owner, group, existing=existing)
+            entry = operations.plan_group_config_export(source, [request], cache).apply()["configs"][0]
+            return entry, entry["config_xml"].encode()
+
+        entry, document = export()
+        assert entry["group_friendly_name"] == "Test lab"
+        plan = operations.plan_group_config_import(target, document, cache, overwrite="never")
+        assert plan.diff_after["group_friendly_name"] == "Test lab"
+        plan.apply()
+        assert target.get_membership(owner, group).group_friendly_name == "Test lab"
+
+        # A rename alone reaches the target under every policy: the name is display only.
+        operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab 2").apply()
+        renamed, renamed_document = export(existing=document)
+        assert renamed["changed"]
+        plan = operations.plan_group_config_import(target, renamed_document, cache, overwrite="never")
+        assert plan.changed and plan.result["changed_fields"] == ["group_friendly_name"]
+        assert (plan.diff_before["group_friendly_name"], plan.diff_after["group_friendly_name"]) == ("Test lab", "Test lab 2")
+        plan.apply()
+        assert target.get_membership(owner, group).group_friendly_name == "Test lab 2"
+
+        # A document without the name (written before it travelled) leaves the stored one.
+        unnamed = documents.parse_group_config(renamed_document).open(cache)._replace(group_friendly_name=None)
+        plan = operations.plan_group_config_import(target, documents.render_group_config(unnamed, cache.new_key()), cache, overwrite="never")
+        assert not plan.changed and plan.result["changed_fields"] == []
+
+        # A refused document renames nothing.
+        other_scope = unnamed._replace(scope="link-local", group_friendly_name="Other")
+        with pytest.raises(PeerError) as error:
+            operations.plan_group_config_import(target, documents.render_group_config(other_scope, cache.new_key()), cache, overwrite="never")
+        assert error.value.name == "PEER_E_ALREADY_EXISTS" and "differs in: scope)" in error.value.message
+        assert target.get_membership(owner, group).group_friendly_name == "Test lab 2"
+
+
+def test_an_export_without_the_friendly_name_is_sealed_anew_once(tmp_path):
+    with _open(tmp_path / "source") as source:
+        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        group = operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
+        cache = KeyCache(PASSWORD)
+        config = operations._config_from_record(source.get_membership(owner, group))
+        older = documents.render_group_config(config._replace(group_friendly_name=None), cache.new_key())
+        plan = operations.plan_group_config_export(source, [operations.ExportRequest(owner, group, existing=older)], cache)
+        assert plan.changed
+        document = plan.apply()["configs"][0]["config_xml"].encode()
+        assert documents.parse_group_config(document).group_friendly_name == "Test lab"
+        assert not operations.plan_group_config_export(source, [operations.ExportRequest(owner, group, existing=document)], cache).changed
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "a\x01b", "a\ufffeb"])
+def test_friendly_names_a_document_cannot_carry_are_refused_at_the_source(tmp_path, name):
+    with _open(tmp_path / "source") as source:
+        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        with pytest.raises(PeerError) as error:
+            operations.plan_group_present(source, owner, "test-lab", friendly_name=name)
+        assert error.value.name == "PEER_E_INVALID_FRIENDLY_NAME"
+        assert name[:3] not in error.value.message
+
+
 def test_export_batch_derives_once_and_is_idempotent(tmp_path):
     with _open(tmp_path / "s") as store:
         owner = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
