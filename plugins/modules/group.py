@@ -65,7 +65,8 @@ options:
   friendly_name:
     description:
       - Display name of the group, 1 to 255 characters without NUL or another character XML 1.0 cannot carry
-        (C(PEER_E_INVALID_FRIENDLY_NAME)). Defaults to O(classifier).
+        (C(PEER_E_INVALID_FRIENDLY_NAME)). A new group is named after O(classifier) when it is omitted;
+        omitted keeps an existing group's name, and an empty one resets it to O(classifier).
       - M(peernet.peergroup.group_config_export) seals it into the documents and
         M(peernet.peergroup.group_config_import) stores it on the targets, so a rename reaches them.
     type: str

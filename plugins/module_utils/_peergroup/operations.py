@@ -244,7 +244,8 @@ def plan_group_present(
     """
     identity = None if creator_pending else _require_identity(store, creator)
     classifier = peername.validate_classifier(classifier)
-    friendly_name = documents.validate_friendly_name(friendly_name or classifier)
+    # Omitted keeps a group's name; "" resets it to the classifier, as PeerIdentitySetFriendlyName does.
+    friendly_name = None if friendly_name is None else documents.validate_friendly_name(friendly_name or classifier)
     cloud = documents.validate_cloud_name(cloud)
     if scope not in SCOPES:
         raise PeerError("E_INVALIDARG", "scope must be one of %s" % ", ".join(SCOPES))
@@ -253,9 +254,12 @@ def plan_group_present(
     if not 1 <= gmc_lifetime <= 36500:
         raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime must be 1 to 36500 days")
     lifetime = datetime.timedelta(days=gmc_lifetime)
-    wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags, "group_friendly_name": friendly_name}
+    wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags}
+    if friendly_name is not None:
+        wanted["group_friendly_name"] = friendly_name
+    new_name = friendly_name or documents.validate_friendly_name(classifier)
     if creator_pending:
-        after = dict(wanted, group_peer_name=None, identity_peer_name=None, owner=True, roles=[certs.ROLE_ADMIN])
+        after = dict(wanted, group_friendly_name=new_name, group_peer_name=None, identity_peer_name=None, owner=True, roles=[certs.ROLE_ADMIN])
         result = {"group_peer_name": None, "identity_peer_name": None, "renewed": False, "creator_pending": True,
                   "msg": "check mode: the creator does not exist yet (a real run creates it first); the group would be created for it"}
         return Plan(True, {}, after, result)
@@ -281,7 +285,7 @@ def plan_group_present(
         result["membership"] = before if not changed else after
         return Plan(changed, before, after, result, apply_update if changed else None)
 
-    after = dict(wanted, group_peer_name=None, identity_peer_name=creator, owner=True, roles=[certs.ROLE_ADMIN])
+    after = dict(wanted, group_friendly_name=new_name, group_peer_name=None, identity_peer_name=creator, owner=True, roles=[certs.ROLE_ADMIN])
 
     def apply_create():
         group_key = certs.generate_key(key_size)
@@ -296,7 +300,7 @@ def plan_group_present(
             chain=(certs.certificate_to_der(root),),
             group_key=certs.private_key_to_der(group_key),
             group_classifier=classifier,
-            group_friendly_name=friendly_name,
+            group_friendly_name=new_name,
             imported_digest=None,
         )
         record = _renew_membership(record, identity, lifetime)

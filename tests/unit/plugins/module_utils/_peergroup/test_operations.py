@@ -121,6 +121,20 @@ def test_identity_absent_refuses_with_groups(tmp_path):
         assert store.list_identities() == [] and store.list_memberships() == []
 
 
+def test_group_friendly_name_is_kept_when_omitted_and_reset_by_empty(tmp_path):
+    with _open(tmp_path / "s") as store:
+        name = operations.plan_identity_present(store, "node").apply()["identity_peer_name"]
+        created = operations.plan_group_present(store, name, "crew")
+        assert created.diff_after["group_friendly_name"] == "crew"
+        created.apply()
+        operations.plan_group_present(store, name, "crew", friendly_name="Test lab").apply()
+        assert not operations.plan_group_present(store, name, "crew").changed
+        [record] = store.list_memberships()
+        assert record.group_friendly_name == "Test lab"
+        reset = operations.plan_group_present(store, name, "crew", friendly_name="")
+        assert reset.changed and reset.diff_after["group_friendly_name"] == "crew"
+
+
 def test_group_present_is_idempotent_and_verifiable(tmp_path):
     with _open(tmp_path / "s") as store:
         name = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
