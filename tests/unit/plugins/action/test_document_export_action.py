@@ -24,6 +24,7 @@ from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_export_
     ControllerFileError,
     write_document,
 )
+from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import make_action
 
 DOCUMENT = '<PEERGROUPCONFIG VERSION="1.0">sealed</PEERGROUPCONFIG>'
 OTHER = '<PEERGROUPCONFIG VERSION="1.0">sealed anew</PEERGROUPCONFIG>'
@@ -133,18 +134,6 @@ def test_a_missing_folder_is_a_clear_error(tmp_path):
     path = str(tmp_path / "missing" / "farm.xml")
     with pytest.raises(ControllerFileError, match="cannot write controller_dest .*: No such file or directory"):
         write_document(path, DOCUMENT, check_mode=False)
-
-
-def make_action(cls, args, check_mode=False, module_result=None):
-    task = mock.MagicMock()
-    task.args = args
-    task.async_val = 0
-    task.check_mode = check_mode
-    connection = mock.MagicMock()
-    connection._shell.tmpdir = "/remote/tmp"
-    action = cls(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
-    action._execute_module = mock.MagicMock(return_value=module_result)
-    return action
 
 
 def config_result(*texts, **extra):

@@ -12,7 +12,6 @@ alter nor trip over such a password, and must write nothing when the module refu
 from __future__ import annotations
 
 import os
-from unittest import mock
 
 import pytest
 
@@ -20,23 +19,10 @@ from ansible_collections.peernet.peergroup.plugins.action.group_config_export im
 from ansible_collections.peernet.peergroup.plugins.action.group_config_import import ActionModule as ConfigImportAction
 from ansible_collections.peernet.peergroup.plugins.action.identity_export import ActionModule as IdentityExportAction
 from ansible_collections.peernet.peergroup.plugins.action.identity_import import ActionModule as IdentityImportAction
-from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import find_needle, vault_loader
+from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import make_action
 
 DOCUMENT = '<PEERGROUPCONFIG VERSION="1.0">sealed</PEERGROUPCONFIG>'
 REFUSAL = dict(failed=True, msg="the password contains U+0000 (NUL)", hresult=dict(name="E_INVALIDARG", code="0x80070057", value=-2147024809))
-
-
-def make_action(cls, args):
-    task = mock.MagicMock()
-    task.args = args
-    task.async_val = 0
-    task.check_mode = False
-    connection = mock.MagicMock()
-    connection._shell.tmpdir = "/remote/tmp"
-    action = cls(task, connection, mock.MagicMock(), vault_loader(), mock.MagicMock(), mock.MagicMock())
-    action._find_needle = mock.MagicMock(side_effect=find_needle)
-    action._execute_module = mock.MagicMock(return_value=dict(REFUSAL))
-    return action
 
 
 ENTRIES = {
@@ -52,7 +38,7 @@ ENTRIES = {
 def test_the_password_reaches_the_module_unchanged_and_its_refusal_comes_back(tmp_path, entry, password):
     cls, args = ENTRIES[entry]
     dest = str(tmp_path / "out.xml")
-    action = make_action(cls, dict(args(dest), password=password))
+    action = make_action(cls, dict(args(dest), password=password), module_result=dict(REFUSAL))
     result = action.run(task_vars={})
     assert action._execute_module.call_args.kwargs["module_args"]["password"] == password
     assert result["failed"] is True and result["hresult"] == REFUSAL["hresult"]
