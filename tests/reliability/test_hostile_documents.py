@@ -1010,12 +1010,19 @@ def test_xml_kdf_cost_is_capped_before_any_derivation(world, monkeypatch, tmp_pa
     kit.figure("kdf_cap.refused_without_derivation", checked)
 
 
-def test_xml_kdf_ceiling_cost_is_recorded(world):
-    """The dearest KDF a document may demand (at the ceiling): measured for docs/reliability.md."""
+def test_xml_kdf_ceiling_is_the_dearest_accepted(world):
+    """The dearest KDF a document may demand derives; one step dearer in any parameter is refused.
+
+    Its cost is recorded for docs/reliability.md (a figure, not an assertion).
+    """
     ceiling = seal.KdfParams("scrypt", seal.KDF_CEILING.memory // (128 * seal.KDF_FLOOR.r), seal.KDF_FLOOR.r, seal.KDF_CEILING.p)
     seal.check_kdf(ceiling)
+    for dearer in (ceiling._replace(n=ceiling.n * 2), ceiling._replace(r=ceiling.r * 2), ceiling._replace(p=ceiling.p + 1)):
+        with pytest.raises(PeerError) as refused:
+            seal.check_kdf(dearer)
+        assert refused.value.name == "E_INVALIDARG", dearer
     started = time.perf_counter()
-    seal.derive(world.password, ceiling, os.urandom(seal.SALT_SIZE))
+    assert len(seal.derive(world.password, ceiling, os.urandom(seal.SALT_SIZE)).kcv) == seal.KCV_SIZE
     kit.figure("kdf_cap.ceiling_params", list(ceiling))
     kit.figure("kdf_cap.ceiling_derivation_seconds", round(time.perf_counter() - started, 3))
     started = time.perf_counter()
