@@ -148,28 +148,29 @@ def scenario(world):
     return Scenario(world)
 
 
-def test_twenty_concurrent_imports_leave_a_consistent_store(world, scenario, counts, tmp_path):
-    rounds_with_problems = []
+@pytest.fixture(scope="module")
+def concurrent_rounds(world, scenario, counts, tmp_path_factory):
+    """``(store path, results)`` of each round of twenty imports run at once; each test reads them."""
+    rounds = []
     for round_index in range(counts.concurrency_rounds):
-        store_path, results = run_together(world, tmp_path / ("round-%d" % round_index), scenario.jobs())
-        check_consistent(world, scenario, store_path, results)
-        problems = serialisation_problems(results)
-        if problems:
-            rounds_with_problems.append(problems)
-        kit.add_figure("concurrency.imports", len(results))
+        rounds.append(run_together(world, tmp_path_factory.mktemp("round-%d" % round_index), scenario.jobs()))
+        kit.add_figure("concurrency.imports", len(rounds[-1][1]))
     kit.figure("concurrency.rounds", counts.concurrency_rounds)
+    return rounds
+
+
+def test_twenty_concurrent_imports_leave_a_consistent_store(world, scenario, concurrent_rounds):
+    for store_path, results in concurrent_rounds:
+        check_consistent(world, scenario, store_path, results)
+
+
+def test_twenty_concurrent_imports_are_serialisable(concurrent_rounds):
+    """Every result as if the imports ran one by one."""
+    rounds_with_problems = [problems for problems in (serialisation_problems(results) for _path, results in concurrent_rounds) if problems]
     kit.figure("concurrency.rounds_not_serialisable", len(rounds_with_problems))
     if rounds_with_problems:
         kit.figure("concurrency.example_problems", rounds_with_problems[0])
-    world.concurrency_problems = rounds_with_problems
-
-
-def test_twenty_concurrent_imports_are_serialisable(world, scenario):
-    """Reads the rounds of the test above: every result as if the imports ran one by one."""
-    problems = getattr(world, "concurrency_problems", None)
-    if problems is None:
-        pytest.skip("runs after test_twenty_concurrent_imports_leave_a_consistent_store")
-    assert problems == []
+    assert rounds_with_problems == []
 
 
 # --- the same race, replayed deterministically in one process -------------------------------
