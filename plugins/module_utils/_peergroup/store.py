@@ -687,13 +687,6 @@ class Store(object):
         rows = self._query("SELECT rowid, %s FROM identity WHERE peer_name = ?" % _IDENTITY_COLUMNS, (peer_name,))
         return self._decoded(_identity_record, rows)[0] if rows else None
 
-    def find_identities(self, classifier: str, friendly_name: str) -> list:
-        rows = self._query(
-            "SELECT rowid, %s FROM identity WHERE classifier = ? AND friendly_name = ? ORDER BY peer_name" % _IDENTITY_COLUMNS,
-            (classifier, friendly_name),
-        )
-        return self._decoded(_identity_record, rows)
-
     def list_identities(self) -> list:
         rows = self._query("SELECT rowid, %s FROM identity ORDER BY peer_name" % _IDENTITY_COLUMNS)
         return self._decoded(_identity_record, rows)

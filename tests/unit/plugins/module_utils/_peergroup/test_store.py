@@ -457,8 +457,6 @@ def test_identity_crud(store):
         store.add_identity(record)
     assert store.get_identity("0.alice") == alice
     assert store.get_identity("0.nobody") is None
-    assert store.find_identities("bob", "Bob") == [bob, bob_too]
-    assert store.find_identities("bob", "nobody") == []
     assert store.list_identities() == [alice, bob, bob_too, other_bob]
     assert store.remove_identity("0.bob2") is True
     assert store.remove_identity("0.bob2") is False
@@ -631,8 +629,6 @@ def test_a_column_of_the_wrong_type_is_a_corrupted_store(store, store_dir, table
         readers = [store.list_identities, store.recorded_inventory]
         if column != "peer_name":
             readers.append(lambda: store.get_identity("0.alice"))
-        if column != "friendly_name":
-            readers.append(lambda: store.find_identities("alice", "Alice"))
     for read in readers:
         error = _expect_error("PEER_E_CERT_STORE_CORRUPTED", read)
         assert column in error.message and store_dir in error.message, error.message
