@@ -51,6 +51,7 @@ options:
     CONTROLLER_DEST = r"""
 options:
   controller_dest:
+    version_added: 0.2.0
     description:
       - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
         after the module ran on the managed node.
