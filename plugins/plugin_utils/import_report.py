@@ -2,13 +2,12 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
 """What a target lacks of the import_configs documents, and what importing them did.
 
 Documents are the role's list: ``kind`` (identity or config), ``label``, ``valid``, ``reason``,
 ``identity``, ``group`` and ``digest`` (document_list.py). The import_configs role's plan action and its
 summary and batch filters share these functions.
-
-PRIVATE to the collection: no compatibility promise outside it.
 """
 
 from __future__ import annotations
