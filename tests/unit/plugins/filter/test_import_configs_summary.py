@@ -25,7 +25,7 @@ def test_registered_loop_and_skipped_batch():
                      "results": [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]}
     skipped_batch = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
     summary = import_configs_summary([IDENTITY, CONFIG], "node1", pending=[IDENTITY], identity_results=identity_loop,
-                             config_results=skipped_batch)
+                                     config_results=skipped_batch)
     assert summary["imported"] == [IDENTITY["label"]]
     assert summary["unchanged"] == [CONFIG["label"]]
 
