@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Check the report that runme.sh made: python check_report.py FOLDER [--expiring-days N]."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import stat
+
+COLUMNS = [
+    "host", "identity_peer_name", "group_classifier", "group_peer_name", "group_friendly_name", "roles", "owner",
+    "issuer", "not_after", "days_left", "expiring", "revoked", "problems",
+]
+FORMULA = '=HYPERLINK("http://example.invalid")'
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder")
+    parser.add_argument("--expiring-days", type=int, default=30)
+    args = parser.parse_args()
+    html_path = os.path.join(args.folder, "peergroup-report.html")
+    csv_path = os.path.join(args.folder, "peergroup-report.csv")
+
+    assert stat.S_IMODE(os.stat(args.folder).st_mode) == 0o700, oct(os.stat(args.folder).st_mode)
+    for path in (html_path, csv_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, (path, oct(os.stat(path).st_mode))
+
+    with open(csv_path, encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == COLUMNS, table[0]
+    rows = [dict(zip(COLUMNS, line)) for line in table[1:]]
+    assert [row["host"] for row in rows].count("alpha") == 2 and len(rows) == 4, rows
+
+    # The host whose store_info failed comes first, with why.
+    assert rows[0]["host"] == "gamma" and rows[0]["group_peer_name"] == "", rows[0]
+    assert "store_info failed" in rows[0]["problems"], rows[0]
+
+    dated = rows[1:]
+    assert [row["not_after"] for row in dated] == sorted(row["not_after"] for row in dated), dated
+    soonest = dated[0]
+    # The formula and the @ name come back as text, not as formulas.
+    assert soonest["host"] == "alpha" and soonest["group_classifier"] == "'" + FORMULA, soonest
+    assert soonest["group_friendly_name"] == "'@SUM(1+1)", soonest
+    assert soonest["group_peer_name"].endswith("." + FORMULA), soonest
+    assert int(soonest["days_left"]) in (9, 10), soonest
+    assert soonest["expiring"] == ("yes" if int(soonest["days_left"]) < args.expiring_days else ""), soonest
+    for row in dated:
+        assert row["owner"] == "yes" and row["revoked"] == "" and row["problems"] == "", row
+        assert row["roles"] == "administrator", row
+        # The creator's certificate is issued by the group root itself.
+        assert row["issuer"] == row["group_peer_name"], row
+        assert row["identity_peer_name"].endswith("." + row["host"] + "-node"), row
+    assert [row["host"] for row in dated[1:]] == ["beta", "alpha"], dated
+    assert [row["expiring"] for row in dated[1:]] == ["", ""], dated
+
+    with open(html_path, encoding="utf-8") as handle:
+        page = handle.read()
+    lowered = page.lower()
+    assert "<script" not in lowered and "src=" not in lowered and "href=" not in lowered and "@import" not in lowered
+    assert "&lt;script&gt;alert(&#x27;crew&#x27;)&lt;/script&gt;" in page
+    assert "Deck &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert ("expiring</span>" in page) == (int(soonest["days_left"]) < args.expiring_days)
+    assert "default-src 'none'" in page
+    print("report checked: %d rows" % len(rows))
+
+
+if __name__ == "__main__":
+    main()
