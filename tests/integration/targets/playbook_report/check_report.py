@@ -34,13 +34,15 @@ def main():
         table = list(csv.reader(handle))
     assert table[0] == COLUMNS, table[0]
     rows = [dict(zip(COLUMNS, line)) for line in table[1:]]
-    assert [row["host"] for row in rows].count("alpha") == 2 and len(rows) == 4, rows
+    assert [row["host"] for row in rows].count("alpha") == 2 and len(rows) == 5, rows
 
-    # The host whose store_info failed comes first, with why.
-    assert rows[0]["host"] == "gamma" and rows[0]["group_peer_name"] == "", rows[0]
-    assert "store_info failed" in rows[0]["problems"], rows[0]
+    # The hosts that did not answer come first, with why.
+    undated = {row["host"]: row for row in rows[:2]}
+    assert sorted(undated) == ["delta", "gamma"] and not any(row["group_peer_name"] for row in undated.values()), rows[:2]
+    assert undated["gamma"]["problems"].startswith("store_info failed: "), undated
+    assert undated["delta"]["problems"].startswith("unreachable: "), undated
 
-    dated = rows[1:]
+    dated = rows[2:]
     assert [row["not_after"] for row in dated] == sorted(row["not_after"] for row in dated), dated
     soonest = dated[0]
     # The formula and the @ name come back as text, not as formulas.
