@@ -11,7 +11,9 @@ import os
 import stat
 
 import pytest
+import yaml
 
+from ansible_collections.peernet.peergroup.plugins.action._report import ARGUMENT_SPEC
 from ansible_collections.peernet.peergroup.plugins.action._report import ActionModule as ReportAction
 from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import make_action
 
@@ -97,3 +99,12 @@ def test_bad_arguments_are_refused_before_any_file(tmp_path, args, message):
     result = run(dict(args, report_dir=str(tmp_path / "reports")))
     assert result["failed"] and result["msg"] == message
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_documentation_states_the_argument_spec():
+    # plugins/modules/_report.yml documents this action (ansible-test requires it); it must not drift.
+    path = os.path.join(os.path.dirname(ReportAction.run.__code__.co_filename), os.pardir, "modules", "_report.yml")
+    with open(path, encoding="utf-8") as handle:
+        options = yaml.safe_load(handle)["DOCUMENTATION"]["options"]
+    documented = {name: {key: value for key, value in option.items() if key != "description"} for name, option in options.items()}
+    assert documented == ARGUMENT_SPEC
