@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Check the report that runme.sh made: python check_report.py FOLDER [--expiring-days N]."""
+"""Check the report that runme.sh made: python check_report.py FOLDER [--expiring-days N] [--revoked]."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
     parser.add_argument("--expiring-days", type=int, default=30)
+    parser.add_argument("--revoked", action="store_true", help="the owner has revoked beta's credential")
     args = parser.parse_args()
     html_path = os.path.join(args.folder, "peergroup-report.html")
     csv_path = os.path.join(args.folder, "peergroup-report.csv")
@@ -34,7 +35,7 @@ def main():
         table = list(csv.reader(handle))
     assert table[0] == COLUMNS, table[0]
     rows = [dict(zip(COLUMNS, line)) for line in table[1:]]
-    assert [row["host"] for row in rows].count("alpha") == 2 and len(rows) == 5, rows
+    assert len(rows) == 6, rows
 
     # The hosts that did not answer come first, with why.
     undated = {row["host"]: row for row in rows[:2]}
@@ -44,21 +45,30 @@ def main():
 
     dated = rows[2:]
     assert [row["not_after"] for row in dated] == sorted(row["not_after"] for row in dated), dated
-    soonest = dated[0]
+    assert [(row["host"], row["group_classifier"]) for row in dated] == [
+        ("alpha", "'" + FORMULA), ("beta", "deck"), ("alpha", "crew"), ("beta", "crew")], dated
+    soonest, deck, crew, member = dated
     # The formula and the @ name come back as text, not as formulas.
-    assert soonest["host"] == "alpha" and soonest["group_classifier"] == "'" + FORMULA, soonest
     assert soonest["group_friendly_name"] == "'@SUM(1+1)", soonest
     assert soonest["group_peer_name"].endswith("." + FORMULA), soonest
     assert int(soonest["days_left"]) in (9, 10), soonest
     assert soonest["expiring"] == ("yes" if int(soonest["days_left"]) < args.expiring_days else ""), soonest
-    for row in dated:
-        assert row["owner"] == "yes" and row["revoked"] == "" and row["problems"] == "", row
-        assert row["roles"] == "administrator", row
+    for row in (soonest, deck, crew):
+        assert row["owner"] == "yes" and row["roles"] == "administrator" and row["revoked"] == "" and row["problems"] == "", row
         # The creator's certificate is issued by the group root itself.
         assert row["issuer"] == row["group_peer_name"], row
         assert row["identity_peer_name"].endswith("." + row["host"] + "-node"), row
-    assert [row["host"] for row in dated[1:]] == ["beta", "alpha"], dated
-    assert [row["expiring"] for row in dated[1:]] == ["", ""], dated
+    assert deck["expiring"] == crew["expiring"] == member["expiring"] == ""
+
+    # beta joined alpha's crew: the issuer and the revocation come from alpha's records.
+    assert member["group_peer_name"] == crew["group_peer_name"] and member["identity_peer_name"] == deck["identity_peer_name"], member
+    assert member["roles"] == "member" and member["owner"] == "no" and member["issuer"] == crew["identity_peer_name"], member
+    if args.revoked:
+        assert member["revoked"] == "yes", member
+        assert member["problems"].startswith("revoked by %s on " % crew["identity_peer_name"]), member
+        assert member["problems"].endswith(" but still held"), member
+    else:
+        assert member["revoked"] == "no" and member["problems"] == "", member
 
     with open(html_path, encoding="utf-8") as handle:
         page = handle.read()

@@ -27,3 +27,8 @@ fi
     | tee "$work/third.txt"
 grep -E ' changed=1 ' "$work/third.txt"
 "$python" "$here/check_report.py" "$work/reports" --expiring-days 5
+
+# The owner revokes beta's credential: beta's row says so.
+ansible-playbook "${inventory[@]}" "$here/revoke.yml"
+(cd "$work" && ansible-playbook "${inventory[@]}" -e peergroup_report_dir=reports peernet.peergroup.report)
+"$python" "$here/check_report.py" "$work/reports" --revoked
