@@ -48,13 +48,15 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg="hosts and stores differ in length (%d and %d)" % (len(args["hosts"]), len(args["stores"])))
         if args["expiring_days"] < 0:
             return dict(result, failed=True, msg="peergroup_report_expiring_days must be 0 or more, got %d" % args["expiring_days"])
+        if args["report_dir"] == "":
+            # controller_folder's own message would suggest the documents folder.
+            return dict(result, failed=True, msg="peergroup_report_dir is empty; give a controller folder, for example %s" % default_report_dir())
         check_mode = bool(self._task.check_mode)
         try:
             folder = controller_folder(
                 default_report_dir() if args["report_dir"] is None else args["report_dir"],
                 (task_vars or {}).get("ansible_inventory_sources", ()),
                 "peergroup_report_dir",
-                required=True,
             )
             self._prepare(folder, check_mode)
         except (AnsibleError, ControllerFileError) as exc:

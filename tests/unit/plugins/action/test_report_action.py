@@ -94,9 +94,11 @@ def test_a_symbolic_link_in_place_of_a_file_is_not_followed(tmp_path):
 @pytest.mark.parametrize("args, message", [
     ({"hosts": ["one"]}, "hosts and stores differ in length (1 and 2)"),
     ({"expiring_days": -1}, "peergroup_report_expiring_days must be 0 or more, got -1"),
+    ({"report_dir": ""}, "peergroup_report_dir is empty; give a controller folder, for example DATA/peernet/reports"),
 ])
-def test_bad_arguments_are_refused_before_any_file(tmp_path, args, message):
-    result = run(dict(args, report_dir=str(tmp_path / "reports")))
+def test_bad_arguments_are_refused_before_any_file(tmp_path, monkeypatch, args, message):
+    monkeypatch.setenv("XDG_DATA_HOME", "DATA")
+    result = run(dict({"report_dir": str(tmp_path / "reports")}, **args))
     assert result["failed"] and result["msg"] == message
     assert not (tmp_path / "reports").exists()
 
