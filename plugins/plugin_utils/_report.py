@@ -2,9 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to playbook peernet.peergroup.report; do not use directly.
 """The rows of the fleet report and their HTML page and CSV file.
-
-PRIVATE: internal to playbook peernet.peergroup.report; do not use directly.
 
 Input is what ``store_info`` returned on each host (or the failure Ansible registered for it).
 Every value from a host is outside data: it is escaped in the page, neutralised in the CSV,

@@ -13,8 +13,8 @@ import stat
 import pytest
 import yaml
 
-from ansible_collections.peernet.peergroup.plugins.action._report import ARGUMENT_SPEC
-from ansible_collections.peernet.peergroup.plugins.action._report import ActionModule as ReportAction
+from ansible_collections.peernet.peergroup.plugins.action.__report import ARGUMENT_SPEC
+from ansible_collections.peernet.peergroup.plugins.action.__report import ActionModule as ReportAction
 from ansible_collections.peernet.peergroup.tests.unit.plugins.action.controller_files import make_action
 
 MEMBERSHIP = {
@@ -104,8 +104,8 @@ def test_bad_arguments_are_refused_before_any_file(tmp_path, monkeypatch, args, 
 
 
 def test_the_documentation_states_the_argument_spec():
-    # plugins/modules/_report.yml documents this action (ansible-test requires it); it must not drift.
-    path = os.path.join(os.path.dirname(ReportAction.run.__code__.co_filename), os.pardir, "modules", "_report.yml")
+    # plugins/modules/__report.yml documents this action (ansible-test requires it); it must not drift.
+    path = os.path.join(os.path.dirname(ReportAction.run.__code__.co_filename), os.pardir, "modules", "__report.yml")
     with open(path, encoding="utf-8") as handle:
         options = yaml.safe_load(handle)["DOCUMENTATION"]["options"]
     documented = {name: {key: value for key, value in option.items() if key != "description"} for name, option in options.items()}

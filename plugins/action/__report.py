@@ -2,10 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Write the fleet report (HTML page and CSV) on the controller.
-
-PRIVATE: internal to playbook peernet.peergroup.report; do not use directly.
-"""
+# PRIVATE: internal to playbook peernet.peergroup.report; do not use directly.
+"""Write the fleet report (HTML page and CSV) on the controller."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.filter.controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.plugin_utils._report import build_rows, render_csv, render_html, summary
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_export_action import ControllerFileError, write_document
