@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
 
-Plans one enrolment run on the controller, once per play batch: which owner issues which group
+A collection's role cannot carry its own plugins (ansible-core loads them for legacy roles
+only), hence this private name here. Plans one enrolment run on the controller, once per play batch: which owner issues which group
 to which member, what each member leaves and what the owners revoke, from the inventory
 (groups and host variables), the owners' stores and the members' identities of this run. It
 keeps one public PEERIDENTITYINFO per member in the controller folder: the record of who was

@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.tests.unit.roles.enroll_members.role_plugins import load
 
-joins = load("enroll_members_joins").joins
+from ansible_collections.peernet.peergroup.plugins.action._enroll_members_joins import joins
 
 
 def invitation(peer_name, group, xml):

@@ -15,10 +15,9 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, peername
+from ansible_collections.peernet.peergroup.plugins.action import _enroll_members_plan as plan_module
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
-from ansible_collections.peernet.peergroup.tests.unit.roles.enroll_members.role_plugins import load
 
-plan_module = load("enroll_members_plan")
 plan = plan_module.plan
 
 OWNER_ID = "1" * 40 + ".owner"
