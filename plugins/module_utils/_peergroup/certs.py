@@ -152,6 +152,20 @@ def public_key_matches(key, cert) -> bool:
     return _spki(key) == _spki(cert.public_key())
 
 
+def sign(key, data: bytes) -> bytes:
+    """RSA PKCS#1 v1.5 over SHA-256 of ``data``: the signature of our documents' extension fields."""
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def signature_verifies(public_key, signature: bytes, data: bytes) -> bool:
+    """Whether ``signature`` is ``sign(key, data)`` by the private half of ``public_key``."""
+    try:
+        public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
 # --- certificates -------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The XML documents: PEERGROUPCONFIG, PEERIDENTITYEXPORT and PEERIDENTITYINFO.
+"""The XML documents: PEERGROUPCONFIG, PEERIDENTITYEXPORT, PEERIDENTITYINFO and PEERINVITATION.
 
 Every document from outside goes through ``parse_xml`` (bounded, UTF-8 only,
 no DTD, no entities, no network) and then a strict reader that accepts exactly
@@ -46,6 +46,7 @@ MAX_FRIENDLY_NAME = 255
 GROUP_CONFIG_TAG = "PEERGROUPCONFIG"
 IDENTITY_EXPORT_TAG = "PEERIDENTITYEXPORT"
 IDENTITY_INFO_TAG = "PEERIDENTITYINFO"
+INVITATION_TAG = "PEERINVITATION"
 
 SCOPES = ("global", "site-local", "link-local")
 SCOPE_TOKENS = {"global": "GLOBAL", "site-local": "SITELOCAL", "link-local": "LINKLOCAL"}
@@ -72,6 +73,8 @@ _GROUP_CONFIG_CHILDREN = (
     "{%s}SEAL" % PN_NS,
 )
 _GROUP_CONFIG_NAMED_CHILDREN = _GROUP_CONFIG_CHILDREN[:-1] + (_GROUP_FRIENDLY_NAME_TAG,) + _GROUP_CONFIG_CHILDREN[-1:]
+_INVITATION_CHILDREN = ("CLOUDNAME", "SCOPE", "CLOUDFLAGS", "GMC", "{%s}SIGNATURE" % PN_NS)
+_INVITATION_NAMED_CHILDREN = _INVITATION_CHILDREN[:-1] + (_GROUP_FRIENDLY_NAME_TAG,) + _INVITATION_CHILDREN[-1:]
 _IDENTITY_EXPORT_CHILDREN = ("PEERNAME", "DATA", "{%s}SEAL" % PN_NS)
 _SEAL_CHILDREN = tuple("{%s}%s" % (PN_NS, name) for name in ("KDF", "SALT", "KCV", "NONCE", "CIPHERTEXT"))
 _KDF_ATTRS = {"name": None, "n": None, "r": None, "p": None}
@@ -671,4 +674,111 @@ def render_identity_info(certificate) -> bytes:
         _base64_element("IDC", certs.chain_to_pkcs7([certificate])),
         "</%s>" % IDENTITY_INFO_TAG,
     ]
+    return _document(lines)
+
+
+def parse_identity_info(data: bytes, now=None):
+    """The identity certificate of a PEERIDENTITYINFO, checked as the IDC of its subject's peer name."""
+    root = parse_xml(data, IDENTITY_INFO_TAG)
+    (idc_el,) = _children(root, ("IDC",))
+    chain = certs.chain_from_pkcs7(_base64(idc_el, _BASE64_ATTRS))
+    if len(chain) != 1:
+        raise _invalid("IDC must hold exactly one certificate, not %d" % len(chain))
+    certificate = chain[0]
+    peer_name = _secure_peer_name(certs.peer_name_of(certificate), "the IDC's subject")
+    return certs.check_identity_certificate(certificate, peer_name, now=now)
+
+
+# --- PEERINVITATION -------------------------------------------------------------------
+
+
+class Invitation(NamedTuple):
+    """A parsed PEERINVITATION, before its chain and signature are verified (``verify_invitation``)."""
+
+    cloud: str
+    scope: str
+    cloud_flags: int
+    chain_der: bytes
+    certificates: list
+    group_friendly_name: str | None
+    signature: bytes
+    digest: str
+
+
+def _invitation_signed_data(cloud, scope, flags, chain_der, friendly_name) -> bytes:
+    named = [b"GROUPFRIENDLYNAME", friendly_name.encode("utf-8")] if friendly_name is not None else []
+    return encode_aad(
+        [INVITATION_TAG.encode("ascii"), DOCUMENT_VERSION.encode("ascii"), cloud.encode("utf-8"),
+         SCOPE_TOKENS[scope].encode("ascii"), b"%d" % flags, chain_der] + named
+    )
+
+
+def parse_invitation(data: bytes) -> Invitation:
+    """Read a PEERINVITATION strictly; nothing is trusted until ``verify_invitation``."""
+    root = parse_xml(data, INVITATION_TAG)
+    if any(child.tag == _GROUP_FRIENDLY_NAME_TAG for child in root):
+        cloud_el, scope_el, flags_el, gmc_el, name_el, signature_el = _children(root, _INVITATION_NAMED_CHILDREN)
+        friendly_name = _document_friendly_name(_leaf_text(name_el))
+    else:
+        cloud_el, scope_el, flags_el, gmc_el, signature_el = _children(root, _INVITATION_CHILDREN)
+        friendly_name = None
+    try:
+        cloud = validate_cloud_name(_leaf_text(cloud_el))
+    except PeerError as exc:
+        raise _invalid("CLOUDNAME: %s" % exc.message) from None
+    scope = read_scope(_token(scope_el))
+    flags = _check_flags(_decimal(_token(flags_el), "CLOUDFLAGS"))
+    signature = _base64(signature_el)
+    if not signature:
+        raise _invalid("pn:SIGNATURE is empty")
+    chain_der = _base64(gmc_el, _BASE64_ATTRS)
+    certificates = certs.chain_from_pkcs7(chain_der)
+    return Invitation(cloud, scope, flags, chain_der, certificates, friendly_name, signature, hashlib.sha256(data).hexdigest())
+
+
+def _not_trusted(message: str) -> PeerError:
+    return PeerError("PEER_E_INVITATION_NOT_TRUSTED", message)
+
+
+def verify_invitation(invitation: Invitation, now=None):
+    """The verified chain (``certs.ChainInfo``) of an invitation whose issuer signed every field.
+
+    A chain fault that is not about time, length or a cycle is PEER_E_INVITATION_NOT_TRUSTED, as
+    PeerGroupJoin reports it; so is a signature that the leaf's issuer did not make.
+    """
+    try:
+        group = certs.group_name_of(invitation.certificates[0])
+        if group is None:
+            raise _not_trusted("the GMC chain names no group")
+        chain = certs.verify_chain(invitation.certificates, group, now=now)
+    except PeerError as exc:
+        if exc.name == "PEER_E_INVALID_CREDENTIAL":
+            raise _not_trusted(exc.message) from None
+        raise
+    signed = _invitation_signed_data(invitation.cloud, invitation.scope, invitation.cloud_flags, invitation.chain_der,
+                                     invitation.group_friendly_name)
+    if not certs.signature_verifies(chain.certs[-2].public_key(), invitation.signature, signed):
+        raise _not_trusted("pn:SIGNATURE is not the leaf issuer's signature over this invitation (altered, or signed by another key)")
+    return chain
+
+
+def render_invitation(cloud: str, scope: str, cloud_flags: int, chain, group_friendly_name, signing_key) -> bytes:
+    """Write a PEERINVITATION for ``chain`` (certificates), signed by the leaf issuer's ``signing_key``."""
+    cloud = validate_cloud_name(cloud)
+    scope = _check_scope(scope)
+    flags = _check_flags(cloud_flags)
+    friendly_name = _document_friendly_name(group_friendly_name) if group_friendly_name is not None else None
+    chain_der = certs.chain_to_pkcs7(chain)
+    signature = certs.sign(signing_key, _invitation_signed_data(cloud, scope, flags, chain_der, friendly_name))
+    lines = [
+        '<%s VERSION="%s">' % (INVITATION_TAG, DOCUMENT_VERSION),
+        "  <CLOUDNAME>%s</CLOUDNAME>" % _escape(cloud),
+        "  <SCOPE>%s</SCOPE>" % SCOPE_TOKENS[scope],
+        "  <CLOUDFLAGS>%d</CLOUDFLAGS>" % flags,
+        _base64_element("GMC", chain_der),
+    ]
+    if friendly_name is not None:
+        lines.append('  <pn:GROUPFRIENDLYNAME xmlns:pn="%s">%s</pn:GROUPFRIENDLYNAME>' % (PN_NS, _escape(friendly_name)))
+    lines.append('  <pn:SIGNATURE xmlns:pn="%s">%s</pn:SIGNATURE>' % (PN_NS, _b64(signature)))
+    lines.append("</%s>" % INVITATION_TAG)
     return _document(lines)

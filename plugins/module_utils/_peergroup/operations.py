@@ -332,14 +332,14 @@ def plan_group_absent(store, creator, peer_name=None, classifier=None):
 
 
 def store_inventory(store, now=None):
-    """The store's inventory with each membership's certificate facts and chain status."""
+    """The store's inventory with each membership's certificate facts and chain status, and what it issued."""
 
     def verified_fields(record):
         fields = membership_summary(record, now)
         fields["chain_verified"], fields["chain_problem"] = chain_status(record, now)
         return fields
 
-    return store.recorded_inventory(verified_fields)
+    return store.recorded_inventory(verified_fields, now=now)
 
 
 # --- group configuration export / import ----------------------------------

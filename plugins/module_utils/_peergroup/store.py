@@ -12,6 +12,7 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import sqlite3
 import stat
@@ -22,10 +23,22 @@ from typing import NamedTuple, Optional, Tuple
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 STORE_FILE = "store.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCOPES = ("global", "site-local", "link-local")
 BUSY_TIMEOUT_SECONDS = 30.0
 
+_ISSUED_TABLE = """CREATE TABLE issued (
+        group_peer_name TEXT NOT NULL,
+        identity_peer_name TEXT NOT NULL,
+        issuer_peer_name TEXT NOT NULL,
+        identity_certificate BLOB NOT NULL,
+        roles TEXT NOT NULL,
+        not_before INTEGER NOT NULL,
+        not_after INTEGER NOT NULL,
+        invitation BLOB NOT NULL,
+        revoked_at INTEGER,
+        PRIMARY KEY (group_peer_name, identity_peer_name)
+    )"""
 _SCHEMA = (
     """CREATE TABLE identity (
         peer_name TEXT PRIMARY KEY NOT NULL,
@@ -49,8 +62,10 @@ _SCHEMA = (
         imported_digest TEXT,
         PRIMARY KEY (identity_peer_name, group_peer_name)
     )""",
-    "PRAGMA user_version = %d" % SCHEMA_VERSION,
+    _ISSUED_TABLE,
 )
+# What a store of each older schema version lacks; a writable open adds it (docs/store.md, "Schema").
+_UPGRADES = {1: (_ISSUED_TABLE,)}
 
 _OPTIONAL = type(None)
 # The Python type each column must read back as; anything else is a corrupted store.
@@ -74,6 +89,19 @@ _MEMBERSHIP_TYPES = (
     ("group_friendly_name", str),
     ("imported_digest", (str, _OPTIONAL)),
 )
+_ISSUED_TYPES = (
+    ("group_peer_name", str),
+    ("identity_peer_name", str),
+    ("issuer_peer_name", str),
+    ("identity_certificate", bytes),
+    ("roles", str),
+    ("not_before", int),
+    ("not_after", int),
+    ("invitation", bytes),
+    ("revoked_at", (int, _OPTIONAL)),
+)
+_ISSUED_COLUMNS = ", ".join(column for column, _type in _ISSUED_TYPES)
+_PUT_ISSUED = "INSERT OR REPLACE INTO issued (%s) VALUES (%s)" % (_ISSUED_COLUMNS, ", ".join("?" * len(_ISSUED_TYPES)))
 _IDENTITY_COLUMNS = ", ".join(column for column, _type in _IDENTITY_TYPES)
 _MEMBERSHIP_COLUMNS = ", ".join(column for column, _type in _MEMBERSHIP_TYPES)
 # Printed names of a damaged row: a peer name is at most 40 + 1 + 149 characters.
@@ -159,6 +187,48 @@ class MembershipRecord(NamedTuple):
                 self.imported_digest,
             )
         )
+
+
+class IssuedRecord(NamedTuple):
+    """A credential this store's identity issued: the invitee's GMC, as its invitation carries it."""
+
+    group_peer_name: str
+    identity_peer_name: str
+    issuer_peer_name: str
+    identity_certificate: bytes
+    roles: Tuple[str, ...]
+    not_before: int  # seconds since the epoch, UTC
+    not_after: int
+    invitation: bytes
+    revoked_at: Optional[int]
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def public_fields(self, now: datetime.datetime) -> dict:
+        """What store_info shows; ``now`` (aware) gives ``days_left``."""
+        return {
+            "issuer_peer_name": self.issuer_peer_name,
+            "identity_peer_name": self.identity_peer_name,
+            "group_peer_name": self.group_peer_name,
+            "group_classifier": self.group_peer_name.partition(".")[2],
+            "roles": list(self.roles),
+            "not_before": iso_time(self.not_before),
+            "not_after": iso_time(self.not_after),
+            "days_left": (datetime.datetime.fromtimestamp(self.not_after, datetime.timezone.utc) - now).days,
+            "revoked": self.revoked,
+            "revoked_at": None if self.revoked_at is None else iso_time(self.revoked_at),
+        }
+
+    def __repr__(self) -> str:
+        return "IssuedRecord(group_peer_name=%r, identity_peer_name=%r, issuer_peer_name=%r, roles=%r, not_after=%r, revoked_at=%r)" % (
+            self.group_peer_name, self.identity_peer_name, self.issuer_peer_name, self.roles, self.not_after, self.revoked_at)
+
+
+def iso_time(seconds: int) -> str:
+    """Seconds since the epoch as ISO 8601 UTC with a 'Z'."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def encode_chain(chain) -> bytes:
@@ -253,6 +323,17 @@ def _membership_record(row) -> MembershipRecord:
     except PeerError as exc:
         raise PeerError(exc.name, "%s: %s" % (label, exc.message)) from None
     return MembershipRecord(*values)
+
+
+def _issued_record(row) -> IssuedRecord:
+    """An issued row as read (rowid first), or PEER_E_CERT_STORE_CORRUPTED naming the row."""
+    label = _row_label("credential of %s in group %s", row[0], (row[2], row[1]))
+    values = list(_typed(_ISSUED_TYPES, row, label))
+    roles = tuple(values[4].split(","))
+    if not all(roles) or list(roles) != sorted(set(roles)):
+        raise PeerError("PEER_E_CERT_STORE_CORRUPTED", "%s: the roles are not a sorted list of names" % label)
+    values[4] = roles
+    return IssuedRecord(*values)
 
 
 def _refuse(path, reason):
@@ -461,6 +542,7 @@ class Store(object):
         self._depth = 0
         # A committed write dropped key material whose old bytes the log still holds.
         self._key_dropped = False
+        self._has_issued = False
 
     # --- opening and closing ---------------------------------------------------
 
@@ -563,20 +645,24 @@ class Store(object):
         if not read_only:
             with self._translated():
                 self._use_wal()  # a no-op once the store is in WAL mode
-        if version == 0:
-            with self.transaction():
-                # Read again under the write lock: a concurrent open may have just created it.
-                version = self._query("PRAGMA user_version")[0][0]
-                if version == 0:
-                    for statement in _SCHEMA:
+            if version != SCHEMA_VERSION:
+                with self.transaction():
+                    # Read again under the write lock: a concurrent open may have just created or upgraded it.
+                    version = self._query("PRAGMA user_version")[0][0]
+                    self._check_version(version)
+                    statements = _SCHEMA if version == 0 else sum((_UPGRADES[old] for old in range(version, SCHEMA_VERSION)), ())
+                    for statement in statements:
                         self._run(statement)
-                self._check_version(version)
+                    self._run("PRAGMA user_version = %d" % SCHEMA_VERSION)
+                    version = SCHEMA_VERSION
+        # A read-only open of an older store reads the tables it lacks as empty.
+        self._has_issued = version >= 2
 
     def _check_version(self, version):
-        if version not in (0, SCHEMA_VERSION):
+        if not 0 <= version <= SCHEMA_VERSION:
             raise PeerError(
                 "PEER_E_UNSUPPORTED_VERSION",
-                "store %s has schema version %d; this collection understands version %d only (is it newer?)"
+                "store %s has schema version %d; this collection understands versions up to %d only (is it newer?)"
                 % (self.db_path, version, SCHEMA_VERSION),
             )
 
@@ -785,15 +871,42 @@ class Store(object):
             )
             return self._run("DELETE FROM membership WHERE identity_peer_name = ? AND group_peer_name = ?", where) > 0
 
+    # --- issued credentials ------------------------------------------------------
+
+    def put_issued(self, record: IssuedRecord) -> None:
+        """Insert or replace the credential recorded for (group, invitee)."""
+        _check_issued(record)
+        row = tuple(record[:4]) + (",".join(record.roles),) + tuple(record[5:])
+        with self._writing():
+            self._run(_PUT_ISSUED, row)
+
+    def get_issued(self, group_peer_name: str, identity_peer_name: str) -> Optional[IssuedRecord]:
+        if not self._has_issued:
+            return None
+        rows = self._query(
+            "SELECT rowid, %s FROM issued WHERE group_peer_name = ? AND identity_peer_name = ?" % _ISSUED_COLUMNS,
+            (group_peer_name, identity_peer_name),
+        )
+        return self._decoded(_issued_record, rows)[0] if rows else None
+
+    def list_issued(self) -> list:
+        if not self._has_issued:
+            return []
+        rows = self._query("SELECT rowid, %s FROM issued ORDER BY group_peer_name, identity_peer_name" % _ISSUED_COLUMNS)
+        return self._decoded(_issued_record, rows)
+
     # --- health ------------------------------------------------------------------
 
-    def recorded_inventory(self, describe_membership=None) -> dict:
-        """Identities and memberships as recorded, read in one snapshot. The store parses no
-        certificate (``store_info`` with ``verify=false`` needs neither cryptography nor lxml);
-        ``describe_membership(record)`` may add what the certificates say to each membership."""
+    def recorded_inventory(self, describe_membership=None, now=None) -> dict:
+        """Identities, memberships and issued credentials as recorded, read in one snapshot. The
+        store parses no certificate (``store_info`` with ``verify=false`` needs neither cryptography
+        nor lxml); ``describe_membership(record)`` may add what the certificates say to each
+        membership. ``now`` (aware, default the current time) gives the credentials' ``days_left``."""
+        now = now or datetime.datetime.now(datetime.timezone.utc)
         with self._reading():
             identities = self.list_identities()
             memberships = self.list_memberships()
+            issued = self.list_issued()
         entries = []
         for record in memberships:
             # imported_digest lets a play leave out a document whose import would be a no-op.
@@ -801,7 +914,11 @@ class Store(object):
             if describe_membership is not None:
                 entry.update(describe_membership(record))
             entries.append(entry)
-        return {"identities": [record.public_fields() for record in identities], "memberships": entries}
+        return {
+            "identities": [record.public_fields() for record in identities],
+            "memberships": entries,
+            "issued": [record.public_fields(now) for record in issued],
+        }
 
     def check_integrity(self) -> list:
         """Problems found (empty when healthy): SQLite pages, each record's columns and chain, orphans."""
@@ -811,10 +928,10 @@ class Store(object):
                 problems.extend(
                     "sqlite: %s" % row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"
                 )
-                for decode, table, columns in (
-                    (_identity_record, "identity", _IDENTITY_COLUMNS),
-                    (_membership_record, "membership", _MEMBERSHIP_COLUMNS),
-                ):
+                tables = [(_identity_record, "identity", _IDENTITY_COLUMNS), (_membership_record, "membership", _MEMBERSHIP_COLUMNS)]
+                if self._has_issued:
+                    tables.append((_issued_record, "issued", _ISSUED_COLUMNS))
+                for decode, table, columns in tables:
                     for row in self._query("SELECT rowid, %s FROM %s ORDER BY rowid" % (columns, table)):
                         try:
                             decode(row)
@@ -866,3 +983,17 @@ def _check_membership(record):
         raise PeerError("E_INVALIDARG", "%s: the chain must be one or more DER certificates" % where)
     if record.group_key is not None and not isinstance(record.group_key, bytes):
         raise PeerError("E_INVALIDARG", "%s: the group key must be DER bytes or None" % where)
+
+
+def _check_issued(record):
+    if not isinstance(record, IssuedRecord):
+        raise PeerError("E_INVALIDARG", "expected an IssuedRecord")
+    where = "credential of %s in group %s" % (record.identity_peer_name, record.group_peer_name)
+    if not record.roles or list(record.roles) != sorted(set(record.roles)) or not all(record.roles):
+        raise PeerError("E_INVALIDARG", "%s: the roles must be a sorted tuple of names" % where)
+    if not all(isinstance(value, int) for value in (record.not_before, record.not_after)):
+        raise PeerError("E_INVALIDARG", "%s: the validity must be whole seconds" % where)
+    if record.revoked_at is not None and not isinstance(record.revoked_at, int):
+        raise PeerError("E_INVALIDARG", "%s: revoked_at must be whole seconds or None" % where)
+    if not isinstance(record.identity_certificate, bytes) or not isinstance(record.invitation, bytes):
+        raise PeerError("E_INVALIDARG", "%s: the certificate and invitation must be bytes" % where)

@@ -115,7 +115,7 @@ def test_settings_of_the_connection(store):
     assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION == 2
 
 
 def test_reopen_keeps_data(store_dir):
@@ -418,9 +418,9 @@ def test_garbage_database_is_corrupted(store_dir):
 def test_newer_schema_is_refused(store, store_dir):
     store.close()
     with contextlib.closing(_raw(store_dir)) as raw:
-        raw.execute("PRAGMA user_version = 2")
+        raw.execute("PRAGMA user_version = 3")
     error = _expect_error("PEER_E_UNSUPPORTED_VERSION", Store.open, store_dir)
-    assert "version 2" in error.message
+    assert "version 3" in error.message
 
 
 # --- records -------------------------------------------------------------------------
