@@ -14,8 +14,6 @@ enrolled, by which a member later removed from the inventory is revoked.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from collections.abc import Mapping
 
@@ -58,18 +56,7 @@ def info_file_name(host):
 
 def identity_info_peer_name(data):
     """The peer name of the identity a PEERIDENTITYINFO describes (the controller's own file, still read strictly)."""
-    root = documents.parse_xml(data, documents.IDENTITY_INFO_TAG)
-    children = list(root)
-    if len(children) != 1 or children[0].tag != "IDC" or not children[0].text:
-        raise PeerError("E_INVALIDARG", "PEERIDENTITYINFO must hold one IDC")
-    try:
-        der = base64.b64decode("".join(children[0].text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise PeerError("E_INVALIDARG", "the IDC of PEERIDENTITYINFO is not base64") from None
-    chain = certs.chain_from_pkcs7(der)
-    if len(chain) != 1:
-        raise PeerError("E_INVALIDARG", "PEERIDENTITYINFO must hold one certificate")
-    return certs.peer_name_of(chain[0])
+    return certs.peer_name_of(documents.parse_identity_info(data))
 
 
 def _memberships(host, value, default_roles, problems):
