@@ -145,7 +145,10 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
             for record in (owner_stores.get(owner) or {}).get("issued", []):
                 if record["identity_peer_name"] != peer_name or record.get("revoked") or record["group_peer_name"] in keep_groups:
                     continue
-                call(owner, record["issuer_peer_name"], record["group_peer_name"])["invitees"].append({"peer_name": peer_name, "state": "absent"})
+                invitees = call(owner, record["issuer_peer_name"], record["group_peer_name"])["invitees"]
+                absent = {"peer_name": peer_name, "state": "absent"}
+                if absent not in invitees:
+                    invitees.append(absent)
                 if leave is not None and record["group_peer_name"] not in [entry["group"] for entry in leave]:
                     leave.append({"group": record["group_peer_name"], "identity": peer_name})
 
@@ -174,13 +177,18 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
             call(issuer["owner"], issuer["identity"], issuer["group"])["invitees"].append(invitee)
             enrol.setdefault(host, []).append(issuer["group"])
         revoke(peer_name, kept, leave[host])
-        if previous.get(host) and previous[host] != peer_name:
-            revoke(previous[host])  # the host was given a new identity: the old one is gone
 
+    # An identity some member still uses (a host renamed in the inventory keeps its store) stays.
+    live = set(identity.get("identity_peer_name") for identity in identities.values() if identity)
+    live.update(previous[host] for host in members if host not in batch and host in previous)
+    for host in batch:
+        if host in members and host in previous and previous[host] not in live:
+            revoke(previous[host])  # the host was given a new identity: the old one is gone
     forget = []
     if whole_inventory:
         for host in sorted(set(previous) - set(members)):
-            revoke(previous[host])
+            if previous[host] not in live:
+                revoke(previous[host])
             forget.append(info_file_name(host))
     return {
         "problems": problems,

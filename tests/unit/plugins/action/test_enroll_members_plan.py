@@ -162,6 +162,21 @@ def test_a_member_with_a_new_identity_has_the_old_one_revoked():
     assert decided["forget"] == []
 
 
+def test_an_identity_a_member_still_uses_is_never_revoked():
+    # member1 was renamed from "old-name" in the inventory: same store, same identity.
+    stores = {"owner": {"memberships": [membership(LAB)], "issued": [issued(P1, LAB), issued(P2, LAB)]}}
+    members = {"member1": [{"group": "lab"}], "member2": [{"group": "lab"}]}
+    decided = run(members, stores, batch=["member1"], previous={"old-name": P1, "other": P2, "member2": P2})
+    assert [invitee.get("state") for invitee in decided["calls"][0]["invitees"]] == [None]
+    assert decided["forget"] == ["old-name.peeridentityinfo.xml", "other.peeridentityinfo.xml"]
+
+
+def test_an_identity_is_revoked_once_per_call():
+    stores = {"owner": {"memberships": [membership(LAB)], "issued": [issued(OLD, LAB)]}}
+    decided = run({"member1": []}, stores, previous={"gone": OLD, "gone-too": OLD})
+    assert decided["calls"][0]["invitees"] == [{"peer_name": OLD, "state": "absent"}]
+
+
 def test_a_member_check_mode_would_give_an_identity_waits_for_the_real_run():
     stores = {"owner": {"memberships": [membership(LAB)]}}
     decided = run({"member1": [{"group": "lab"}]}, stores, identities={"member1": {"identity_peer_name": None}})
