@@ -11,7 +11,7 @@ module: store_info
 short_description: List the identities and group memberships of a host store
 version_added: 0.1.0
 description:
-  - Read-only inventory of a host store, with every membership's chain verified.
+  - Read-only inventory of a host store, with every membership's chain verified, and the credentials it issued.
   - Never returns key material. A store that does not exist yet reads as empty and is not created.
   - With O(verify=false), a light read of what the store records, for a play that only needs to
     know which identities, memberships and imported documents a host holds (the
@@ -154,6 +154,47 @@ memberships:
           P(peernet.peergroup.config_info#filter) filter returns it as C(digest)) changes nothing.
         - Not secret.
       type: str
+issued:
+  description:
+    - Every credential an identity of this store issued with M(peernet.peergroup.group_invitation), one per
+      (group, invitee): the last one issued, revoked or not. Empty on a host that issued none.
+    - Read from the store's records, also with O(verify=false); no certificate is parsed.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    issuer_peer_name:
+      description: The identity of this store that issued it.
+      type: str
+    identity_peer_name:
+      description: The invitee.
+      type: str
+    group_peer_name:
+      description: The group.
+      type: str
+    group_classifier:
+      description: Classifier of the group's peer name.
+      type: str
+    roles:
+      description: The credential's roles, sorted.
+      type: list
+      elements: str
+    not_before:
+      description: Start of the credential's validity (ISO 8601 UTC, C(Z)).
+      type: str
+    not_after:
+      description: End of the credential's validity (ISO 8601 UTC, C(Z)).
+      type: str
+    days_left:
+      description: Whole days until RV(issued[].not_after) (negative once expired).
+      type: int
+    revoked:
+      description: Whether the credential was revoked (O(peernet.peergroup.group_invitation#module:state=absent)).
+      type: bool
+    revoked_at:
+      description: When it was revoked (ISO 8601 UTC, C(Z)); V(null) when not revoked.
+      type: str
 integrity_problems:
   description: Problems found by the store's integrity check; empty when the store is sound.
   returned: when O(verify=true)
@@ -177,7 +218,7 @@ def main():
         # A light read uses only sqlite3.
         module_support.check_requirements(module)
     path = module.params["store_path"] or default_store_path()
-    result = {"changed": False, "store_path": path, "exists": False, "identities": [], "memberships": []}
+    result = {"changed": False, "store_path": path, "exists": False, "identities": [], "memberships": [], "issued": []}
     if verify:
         result["integrity_problems"] = []
     if os.path.exists(os.path.join(path, "store.db")):
