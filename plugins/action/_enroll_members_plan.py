@@ -152,7 +152,7 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
                 if leave is not None and record["group_peer_name"] not in [entry["group"] for entry in leave]:
                     leave.append({"group": record["group_peer_name"], "identity": peer_name})
 
-    enrol, leave, write, pending = {}, {}, {}, []
+    leave, write, pending = {}, {}, []
     for host in batch:
         if host not in members:
             continue
@@ -175,7 +175,6 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
             if entry["lifetime_days"] is not None:
                 invitee["lifetime_days"] = entry["lifetime_days"]
             call(issuer["owner"], issuer["identity"], issuer["group"])["invitees"].append(invitee)
-            enrol.setdefault(host, []).append(issuer["group"])
         revoke(peer_name, kept, leave[host])
 
     # An identity some member still uses (a host renamed in the inventory keeps its store) stays.
@@ -194,7 +193,6 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
         "problems": problems,
         "calls": [calls[key] for key in order],
         "leave": leave,
-        "enrol": enrol,
         "write": write,
         "forget": forget,
         "pending": pending,

@@ -69,6 +69,16 @@ forget:
   returned: always
   type: list
   elements: str
+pending:
+  description: Members check mode would give an identity first; the real run enrols them.
+  returned: always
+  type: list
+  elements: str
+written:
+  description: Identity files written (or, in check mode, to be written) to the controller folder.
+  returned: always
+  type: list
+  elements: str
 folder:
   description: The controller folder.
   returned: always
