@@ -42,10 +42,14 @@ options:
 """
 
 EXAMPLES = r"""
-# Private: run the role instead.
-- name: Enrol the members
-  ansible.builtin.import_role:
-    name: peernet.peergroup.enroll_members
+# PRIVATE: the role peernet.peergroup.enroll_members runs it; run the role instead.
+- name: Pick this member's invitations from the owners' results (what the role does on each member)
+  peernet.peergroup._enroll_members_joins:
+    # group_invitation results of the run.
+    issued:
+      - invitations: []
+    identity_peer_name: "{{ member_identity.identity_peer_name }}"
+  register: member_invitations
 """
 
 RETURN = r"""

@@ -48,10 +48,18 @@ options:
 """
 
 EXAMPLES = r"""
-# Private: run the role instead.
-- name: Enrol the members
-  ansible.builtin.import_role:
-    name: peernet.peergroup.enroll_members
+# PRIVATE: the role peernet.peergroup.enroll_members runs it; run the role instead.
+- name: Plan the enrolment of the play's members (what the role does once per batch)
+  peernet.peergroup._enroll_members_plan:
+    controller_dir: /srv/peergroup-members
+    # store_info results of the owners, each with its item (the owner's inventory name).
+    owner_stores:
+      - item: owner1.example.net
+        memberships: []
+        issued: []
+    roles: [member]
+  run_once: true
+  register: enrolment
 """
 
 RETURN = r"""
