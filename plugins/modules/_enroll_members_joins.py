@@ -19,6 +19,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - peernet.peergroup.common.action_plugin
 attributes:
   check_mode:
     support: full
@@ -26,10 +27,6 @@ attributes:
     support: none
   platform:
     platforms: posix
-  action:
-    support: full
-  bypass_host_loop:
-    support: none
 options:
   issued:
     description: The M(peernet.peergroup.group_invitation) results of the run.

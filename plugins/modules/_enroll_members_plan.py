@@ -20,6 +20,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - peernet.peergroup.common.action_plugin
 attributes:
   check_mode:
     support: full
@@ -27,13 +28,9 @@ attributes:
     support: none
   platform:
     platforms: posix
-  action:
-    support: full
-  bypass_host_loop:
-    support: none
 options:
   controller_dir:
-    description: The role's O(peernet.peergroup.enroll_members#role:enroll_members_controller_dir).
+    description: The role's C(enroll_members_controller_dir).
     type: path
   owner_stores:
     description: The M(peernet.peergroup.store_info) results of the owners, each with its C(item) (the owner).
