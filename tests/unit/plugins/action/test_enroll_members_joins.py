@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 
-from ansible_collections.peernet.peergroup.plugins.action._enroll_members_joins import joins
+from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins
 
 
 def invitation(peer_name, group, xml):

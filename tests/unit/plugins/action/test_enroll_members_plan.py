@@ -15,7 +15,7 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, peername
-from ansible_collections.peernet.peergroup.plugins.action import _enroll_members_plan as plan_module
+from ansible_collections.peernet.peergroup.plugins.action import __enroll_members_plan as plan_module
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 plan = plan_module.plan

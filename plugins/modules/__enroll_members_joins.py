@@ -3,11 +3,13 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: _enroll_members_joins
+module: __enroll_members_joins
 short_description: "PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly"
 version_added: 0.2.0
 description:
@@ -41,7 +43,7 @@ options:
 EXAMPLES = r"""
 # PRIVATE: the role peernet.peergroup.enroll_members runs it; run the role instead.
 - name: Pick this member's invitations from the owners' results (what the role does on each member)
-  peernet.peergroup._enroll_members_joins:
+  peernet.peergroup.__enroll_members_joins:
     # group_invitation results of the run.
     issued:
       - invitations: []

@@ -2,9 +2,9 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
-
-Picks, on the controller, the invitations the owners issued to one member in this run.
+# PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
+"""Picks, on the controller, the invitations the owners issued to one member in this run.
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: _enroll_members_plan
+module: __enroll_members_plan
 short_description: "PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly"
 version_added: 0.2.0
 description:
@@ -47,7 +49,7 @@ options:
 EXAMPLES = r"""
 # PRIVATE: the role peernet.peergroup.enroll_members runs it; run the role instead.
 - name: Plan the enrolment of the play's members (what the role does once per batch)
-  peernet.peergroup._enroll_members_plan:
+  peernet.peergroup.__enroll_members_plan:
     controller_dir: /srv/peergroup-members
     # store_info results of the owners, each with its item (the owner's inventory name).
     owner_stores:

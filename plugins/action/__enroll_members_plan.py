@@ -2,14 +2,14 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
-
-A collection's role cannot carry its own plugins (ansible-core loads them for legacy roles
-only), hence this private name here. Plans one enrolment run on the controller, once per play batch: which owner issues which group
-to which member, what each member leaves and what the owners revoke, from the inventory
+# PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
+"""Plans one enrolment run on the controller, once per play batch: which owner issues which
+group to which member, what each member leaves and what the owners revoke, from the inventory
 (groups and host variables), the owners' stores and the members' identities of this run. It
 keeps one public PEERIDENTITYINFO per member in the controller folder: the record of who was
-enrolled, by which a member later removed from the inventory is revoked.
+enrolled, by which a member later removed from the inventory is revoked. Here, not in the
+role: ansible-core loads a role's own plugins only for roles outside collections.
 """
 
 from __future__ import annotations
