@@ -23,7 +23,7 @@ description:
     V(issued) or V(renewed)) and recorded.
   - O(state=absent) revokes the recorded credential. A revoked invitee is issued nothing (C(PEER_E_NOT_AUTHORIZED))
     until O(reinstate=true).
-  - Roles follow MS-PPSEC 2.2.5.3, "a peer cannot invite someone into a role superior to its own": an administrator
+  - Roles follow MS-PPSEC 2.2.5.3 (a peer cannot invite someone into a role superior to its own). An administrator
     grants any role, an inviting member C(inviting-member) and C(member), a member none (C(PEER_E_NOT_AUTHORIZED)).
   - O(invitees) handles a whole batch in one module process and one store transaction. A refused invitee fails the
     task and nothing of the batch is recorded.

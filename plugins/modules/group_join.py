@@ -19,10 +19,10 @@ description:
     of the invitation (C(PEER_E_INVITATION_NOT_TRUSTED)).
   - The membership joined holds no group key (RV(peernet.peergroup.store_info#module:memberships[].owner) is false).
   - Joining again with the same invitation changes nothing. An invitation whose leaf GMC starts later and carries
-    every stored role (more are allowed) replaces the membership: that is how a renewal arrives. Any other
+    every stored role (more are allowed) replaces the membership; that is how a renewal arrives. Any other
     invitation for a group the identity already holds is refused with C(PEER_E_ALREADY_EXISTS), naming the reason
     (not newer, fewer roles); so is one for a group whose key the store holds.
-  - With O(state=absent), leaves O(group): removes the identity's membership (no change when not held). The
+  - With O(state=absent), leaves O(group), that is removes the identity's membership (no change when not held). The
     membership of an owner, whose store holds the group key, is never removed here (C(PEER_E_NOT_AUTHORIZED));
     M(peernet.peergroup.group) with O(peernet.peergroup.group#module:state=absent) removes it.
 author:

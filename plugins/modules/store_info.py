@@ -157,7 +157,7 @@ memberships:
 issued:
   description:
     - Every credential an identity of this store issued with M(peernet.peergroup.group_invitation), one per
-      (group, invitee): the last one issued, revoked or not. Empty on a host that issued none.
+      (group, invitee), the last one issued, revoked or not. Empty on a host that issued none.
     - Read from the store's records, also with O(verify=false); no certificate is parsed.
   returned: always
   type: list

@@ -685,7 +685,11 @@ def parse_identity_info(data: bytes, now=None):
     if len(chain) != 1:
         raise _invalid("IDC must hold exactly one certificate, not %d" % len(chain))
     certificate = chain[0]
-    peer_name = _secure_peer_name(certs.peer_name_of(certificate), "the IDC's subject")
+    try:
+        peer_name = _secure_peer_name(certs.peer_name_of(certificate), "the IDC's subject")
+    except PeerError as exc:
+        # The certificate's own fault, as check_identity_certificate reports the others.
+        raise PeerError("PEER_E_INVALID_CREDENTIAL", exc.message) from None
     return certs.check_identity_certificate(certificate, peer_name, now=now)
 
 

@@ -650,11 +650,12 @@ class Store(object):
                     # Read again under the write lock: a concurrent open may have just created or upgraded it.
                     version = self._query("PRAGMA user_version")[0][0]
                     self._check_version(version)
-                    statements = _SCHEMA if version == 0 else sum((_UPGRADES[old] for old in range(version, SCHEMA_VERSION)), ())
-                    for statement in statements:
-                        self._run(statement)
-                    self._run("PRAGMA user_version = %d" % SCHEMA_VERSION)
-                    version = SCHEMA_VERSION
+                    if version != SCHEMA_VERSION:
+                        statements = _SCHEMA if version == 0 else sum((_UPGRADES[old] for old in range(version, SCHEMA_VERSION)), ())
+                        for statement in statements:
+                            self._run(statement)
+                        self._run("PRAGMA user_version = %d" % SCHEMA_VERSION)
+                        version = SCHEMA_VERSION
         # A read-only open of an older store reads the tables it lacks as empty.
         self._has_issued = version >= 2
 

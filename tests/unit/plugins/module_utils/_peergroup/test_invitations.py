@@ -269,3 +269,24 @@ def test_damaged_issued_rows_are_corrupted(world):
     assert any("not_after" in problem for problem in world.owner.check_integrity())
     world.owner._run("UPDATE issued SET not_after = 1, roles = 'member,administrator'")
     _expect("PEER_E_CERT_STORE_CORRUPTED", world.owner.list_issued)
+
+
+def test_an_upgrade_decides_again_under_the_write_lock(tmp_path, monkeypatch):
+    """Another run may upgrade the store between the version read and the write lock: nothing is created twice."""
+    path = str(tmp_path / "raced")
+    Store.open(path).close()
+    real_query = Store._query
+    reads = []
+
+    def first_read_sees_version_1(self, sql, params=()):
+        rows = real_query(self, sql, params)
+        if sql == "PRAGMA user_version":
+            reads.append(rows[0][0])
+            if len(reads) == 1:
+                return [(1,)]
+        return rows
+
+    monkeypatch.setattr(Store, "_query", first_read_sees_version_1)
+    with Store.open(path) as store:
+        assert store.list_issued() == []
+    assert reads == [2, 2]
