@@ -6,7 +6,9 @@
 # `make demo`: one source and three targets, all local stores under a temporary folder.
 # Creates a random Vault password and a Vault-encrypted vars file, gives the source an
 # identity that owns two groups, runs peernet.peergroup.distribute twice and shows that the
-# second run changes nothing.
+# second run changes nothing. Then the recommended path: peernet.peergroup.enroll gives each
+# target its own identity and a member credential for the source's build-farm group, twice,
+# the second run changing nothing.
 #
 # Uses ansible-playbook and ansible-vault from PATH. ANSIBLE_COLLECTIONS_PATH is taken from
 # the environment; when unset, this checkout is staged as peernet.peergroup in the temp folder.
@@ -74,11 +76,28 @@ all:
           import_configs_store_path: $work/stores/target2
         target3:
           import_configs_store_path: $work/stores/target3
+    # Enrolment: the same hosts and stores, the source as the owner.
+    peergroup_owners:
+      hosts:
+        source:
+          enroll_members_store_path: $work/stores/source
+    peergroup_members:
+      vars:
+        peergroup_memberships:
+          - group: build-farm
+      hosts:
+        target1:
+          enroll_members_store_path: $work/stores/target1
+        target2:
+          enroll_members_store_path: $work/stores/target2
+        target3:
+          enroll_members_store_path: $work/stores/target3
 EOF
 
 cat >"$inventory/group_vars/all/main.yml" <<EOF
 peergroup_password: "{{ vault_peergroup_password }}"
 peergroup_documents_dir: $work/documents
+enroll_members_controller_dir: $work/members
 EOF
 if [ "${DEMO_INSTALL_PACKAGES:-0}" = 1 ]; then
     printf '%s_install_packages: true\n' export_configs import_configs >>"$inventory/group_vars/all/main.yml"
@@ -127,4 +146,26 @@ if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$work/run2.log" >/dev/null; then
     echo "demo: FAILED, the second run changed something" >&2
     exit 1
 fi
-echo "demo: OK, the second run reports changed=0 for every host"
+echo "demo: the second distribute run reports changed=0 for every host"
+
+for pass in 1 2; do
+    echo "=== enroll, run $pass"
+    if ! run peernet.peergroup.enroll >"$work/enroll$pass.log" 2>&1; then
+        cat "$work/enroll$pass.log"
+        exit 1
+    fi
+    sed -n '/^PLAY RECAP/,$p' "$work/enroll$pass.log"
+    for host in target1 target2 target3; do
+        grep -qE "^$host +: ok=[0-9]+ +changed=[0-9]+ +unreachable=0 +failed=0 " "$work/enroll$pass.log" \
+            || { echo "demo: FAILED, enroll run $pass did not enrol $host" >&2; exit 1; }
+    done
+done
+
+echo "=== public identity files of the members on the controller"
+find "$work/members" -type f -printf '    %m %s %f\n' | sort -k3
+
+if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$work/enroll2.log" >/dev/null; then
+    echo "demo: FAILED, the second enroll run changed something" >&2
+    exit 1
+fi
+echo "demo: OK, the second runs of distribute and of enroll report changed=0 for every host"

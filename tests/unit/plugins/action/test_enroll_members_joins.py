@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peernet.peergroup contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the enroll_members role's pick of one member's invitations."""
+
+from __future__ import annotations
+
+
+from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins
+
+
+def invitation(peer_name, group, xml):
+    return {"identity_peer_name": peer_name, "group_peer_name": group, "invitation_xml": xml}
+
+
+def test_only_the_members_issued_invitations_are_joined():
+    issued = [
+        {"invitations": [invitation("p1", "lab", "<lab p1>"), invitation("p2", "lab", "<lab p2>")]},
+        {"invitations": [invitation("p1", "farm", None), invitation("p1", "test", "<test p1>")]},
+        {"skipped": True},
+    ]
+    assert joins(issued, "p1") == [{"group": "lab", "invitation_xml": "<lab p1>"}, {"group": "test", "invitation_xml": "<test p1>"}]
+    assert joins(issued, "p3") == []
