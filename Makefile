@@ -76,7 +76,7 @@ TEST_STEPS := sanity units compat integration reliability changelog-lint changel
 help:
 	@row() { printf '  %-18s %s\n' "$$1" "$$2"; }
 	echo "First steps: make demo, make test. Targets:"
-	row demo "the demo: one source, three targets, distribute twice (demo/run.sh)"
+	row demo "the demo: one source, three targets, distribute twice, enrol twice (demo/run.sh)"
 	row test "every step below, then a line \"test: N passed, N failed\""
 	row "  sanity" "ansible-test sanity (compile, import on Python $(TARGET_PYTHONS))"
 	row "  units" "ansible-test units on Python $(UNIT_PYTHONS) (UNIT_PYTHONS=...)"

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail, AnsibleFilterError
 from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.filter.controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, fileio
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
