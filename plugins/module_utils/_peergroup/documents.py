@@ -360,6 +360,19 @@ def _read_seal(element) -> _SealFields:
     return fields
 
 
+class _SealedDocument(object):
+    """A parsed document before the password: its seal and the digest of its bytes."""
+
+    def __init__(self, sealed: _SealFields, digest):
+        self.kdf, self.salt, self.kcv, self.nonce, self.ciphertext = sealed
+        self.digest = digest
+
+    def _unseal(self, cache: seal.KeyCache, aad: bytes) -> tuple:
+        """``(seal_key, payload)``: ``ERROR_INVALID_PASSWORD`` or ``E_INVALIDARG`` (altered) otherwise."""
+        seal_key = cache.derive(self.kdf, self.salt)
+        return seal_key, seal.open_seal(seal_key, self.kcv, aad, self.nonce, self.ciphertext)
+
+
 def _seal_lines(kdf: seal.KdfParams, salt: bytes, kcv: bytes, nonce: bytes, ciphertext: bytes) -> list:
     return [
         '  <pn:SEAL xmlns:pn="%s">' % PN_NS,
@@ -453,7 +466,7 @@ def _group_aad(identity, group, cloud, scope, flags, chain_der, friendly_name, k
     )
 
 
-class SealedGroupConfig(object):
+class SealedGroupConfig(_SealedDocument):
     """A parsed PEERGROUPCONFIG before the password: public fields plus the seal."""
 
     def __init__(self, identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain_der, certificates, sealed, digest,
@@ -466,12 +479,7 @@ class SealedGroupConfig(object):
         self.chain_der = chain_der
         self.group_friendly_name = group_friendly_name
         self.certificates = certificates
-        self.kdf = sealed.kdf
-        self.salt = sealed.salt
-        self.kcv = sealed.kcv
-        self.nonce = sealed.nonce
-        self.ciphertext = sealed.ciphertext
-        self.digest = digest
+        super(SealedGroupConfig, self).__init__(sealed, digest)
 
     @property
     def group_key_included(self) -> bool:
@@ -487,8 +495,7 @@ class SealedGroupConfig(object):
             self.identity_peer_name, self.group_peer_name, self.cloud, self.scope, self.cloud_flags,
             self.chain_der, self.group_friendly_name, self.kdf, self.salt, self.kcv, self.nonce,
         )
-        payload = seal.open_seal(cache.derive(self.kdf, self.salt), self.kcv, aad, self.nonce, self.ciphertext)
-        group_key = payload or None
+        group_key = self._unseal(cache, aad)[1] or None
         if group_key is not None:
             _check_group_key(group_key, self.group_peer_name, validate=check_key)
         return GroupConfig(
@@ -579,18 +586,13 @@ def _identity_aad(peer_name, data, kdf, salt, kcv, nonce) -> bytes:
     )
 
 
-class IdentityExport(object):
+class IdentityExport(_SealedDocument):
     """A parsed PEERIDENTITYEXPORT before the password: the peer name, the PKCS#12 and the seal."""
 
     def __init__(self, peer_name, data, sealed, digest):
         self.peer_name = peer_name
         self.data = data
-        self.kdf = sealed.kdf
-        self.salt = sealed.salt
-        self.kcv = sealed.kcv
-        self.nonce = sealed.nonce
-        self.ciphertext = sealed.ciphertext
-        self.digest = digest
+        super(IdentityExport, self).__init__(sealed, digest)
 
     def open(self, cache: seal.KeyCache) -> tuple:
         """Return ``(peer_name, private_key_der, certificate_der)``.
@@ -613,10 +615,7 @@ class IdentityExport(object):
 
     def open_seal(self, cache: seal.KeyCache) -> seal.SealKey:
         """Check the password and the seal; return the key they derive."""
-        seal_key = cache.derive(self.kdf, self.salt)
-        aad = _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce)
-        seal.open_seal(seal_key, self.kcv, aad, self.nonce, self.ciphertext)
-        return seal_key
+        return self._unseal(cache, _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce))[0]
 
 
 def parse_identity_export(data: bytes) -> IdentityExport:
