@@ -14,7 +14,7 @@ options:
     description:
       - Directory of the per-user host store on the managed node.
       - A module that changes the store creates it with mode C(0700) when missing (not in check mode);
-        M(peernet.peergroup.store_info) and M(peernet.peergroup.import_plan) only read it and never create it.
+        M(peernet.peergroup.store_info) only reads it and never creates it.
       - A store owned by another user, or group- or world-writable, is refused with
         C(PEER_E_NO_KEY_ACCESS).
       - Defaults to C($XDG_DATA_HOME/peernet) or C(~/.local/share/peernet), and to

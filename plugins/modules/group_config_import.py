@@ -45,7 +45,6 @@ attributes:
 seealso:
   - module: peernet.peergroup.group_config_export
   - module: peernet.peergroup.identity_import
-  - module: peernet.peergroup.import_plan
 options:
   config_xml:
     description: The document's text. Exactly one of O(config_xml), O(src) and O(configs) is required.

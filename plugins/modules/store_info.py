@@ -28,7 +28,6 @@ attributes:
 seealso:
   - module: peernet.peergroup.identity
   - module: peernet.peergroup.group
-  - module: peernet.peergroup.import_plan
 options:
   verify:
     description:

@@ -7,7 +7,7 @@
 A document is a dict: ``kind`` (identity or config), ``label``, ``path`` or ``content``,
 ``valid`` and ``reason``, the public facts ``identity``, ``group``, ``digest`` and
 ``not_after``, and ``password_key`` (the entry of the per-group passwords that opens it, or "").
-The import_plan action and the import_summary filter take this list (import_report.py).
+The import_configs role's plan action and summary filter take this list (import_report.py).
 
 PRIVATE to the collection: no compatibility promise outside it.
 """

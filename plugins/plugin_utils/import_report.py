@@ -5,8 +5,8 @@
 """What a target lacks of the import_configs documents, and what importing them did.
 
 Documents are the role's list: ``kind`` (identity or config), ``label``, ``valid``, ``reason``,
-``identity``, ``group`` and ``digest`` (document_list.py). The import_plan action and the
-import_summary and import_batch filters share these functions.
+``identity``, ``group`` and ``digest`` (document_list.py). The import_configs role's plan action and its
+summary and batch filters share these functions.
 
 PRIVATE to the collection: no compatibility promise outside it.
 """
@@ -85,7 +85,7 @@ def pending_documents(documents, store):
 def batch_plans(plans):
     """Which hosts of a batch lack a document, which lack nothing, and the latter's lines.
 
-    ``plans`` maps host names to their import_plan results; a host whose plan did not run (it
+    ``plans`` maps host names to their __import_configs_plan results; a host whose plan did not run (it
     failed or was unreachable) is in neither list. Hosts come in name order.
     """
     lacking, complete, lines = [], [], []
