@@ -31,7 +31,6 @@ except ImportError:  # deps.missing_requirements() reports it before any use
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
@@ -601,6 +600,7 @@ class IdentityExport(_SealedDocument):
         and an altered document ``E_INVALIDARG`` before the PKCS#12 is touched.
         """
         seal_key = self.open_seal(cache)
+        pfx = _pfx()
         try:
             key_der, certificate_der = pfx.read(self.data, seal_key.pkcs12_password())
         except PeerError as exc:
@@ -616,6 +616,13 @@ class IdentityExport(_SealedDocument):
     def open_seal(self, cache: seal.KeyCache) -> seal.SealKey:
         """Check the password and the seal; return the key they derive."""
         return self._unseal(cache, _identity_aad(self.peer_name, self.data, self.kdf, self.salt, self.kcv, self.nonce))[0]
+
+
+def _pfx():
+    """pfx.py, imported by the identity exports alone: every other module process is spared compiling it."""
+    from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import pfx
+
+    return pfx
 
 
 def parse_identity_export(data: bytes) -> IdentityExport:
@@ -639,7 +646,7 @@ def render_identity_export(peer_name: str, private_key, certificate, seal_key: s
     """
     peer_name = _secure_peer_name(peer_name, "identity peer name")
     _check_identity_key(peer_name, private_key, certificate)
-    pkcs12_data = pfx.write(
+    pkcs12_data = _pfx().write(
         certs.private_key_to_der(private_key), certs.certificate_to_der(certificate), peer_name, seal_key.pkcs12_password()
     )
     kdf, salt, kcv = seal_key.params, seal_key.salt, seal_key.kcv

@@ -354,12 +354,14 @@ def _lstat(path):
         raise _refuse(path, "cannot be examined (%s)" % exc.strerror) from None
 
 
-def _real_path(path):
+def _real_path(path, seen):
     """``path`` (absolute) with every symbolic link resolved, like OpenSSH StrictModes wants it.
 
     A link owned by another user than root or the effective user would let that
     user point the store anywhere, so it is refused. From the first missing
     component on, the path is kept as written: there is nothing to follow yet.
+    ``seen`` (a dict) receives the ``lstat`` of each directory walked: the walk
+    and the ancestor check reuse them instead of examining a directory twice.
     """
     pending = [part for part in path.split("/") if part]
     resolved = "/"
@@ -372,7 +374,8 @@ def _real_path(path):
             resolved = os.path.dirname(resolved)
             continue
         candidate = os.path.join(resolved, name)
-        info = _lstat(candidate)
+        # A link to an absolute path walks from / again: what was examined is not examined twice.
+        info = seen[candidate] if candidate in seen else _lstat(candidate)
         if info is None:
             return os.path.normpath(os.path.join(candidate, *pending))
         if stat.S_ISLNK(info.st_mode):
@@ -389,19 +392,21 @@ def _real_path(path):
                 resolved = "/"
             pending[:0] = [part for part in target.split("/") if part]
             continue
+        seen[candidate] = info
         resolved = candidate
     return resolved
 
 
-def _check_ancestors(directory):
+def _check_ancestors(directory, seen):
     """Only root and the effective user may rename entries in any directory above ``directory`` (a real path).
 
     A directory others may write to without the sticky bit (``/tmp`` has it)
-    lets them move the store away and put theirs in its place.
+    lets them move the store away and put theirs in its place. ``seen``: the
+    ``lstat`` results ``_real_path`` took of these directories while resolving.
     """
     current = os.path.dirname(directory)
     while True:
-        info = _lstat(current)
+        info = seen[current] if current in seen else _lstat(current)
         if info is not None:
             if not stat.S_ISDIR(info.st_mode):
                 raise _refuse(current, "is not a directory (it changed while being checked)")
@@ -417,6 +422,14 @@ def _check_ancestors(directory):
         if parent == current:
             return
         current = parent
+
+
+def _checked_real_path(path):
+    """``path`` resolved, with every directory above it checked."""
+    seen = {}
+    real = _real_path(path, seen)
+    _check_ancestors(real, seen)
+    return real
 
 
 def _check_directory(directory):
@@ -495,37 +508,48 @@ def _create_database_file(directory, checked):
 
 
 def _open_files():
-    """Descriptor -> (stat, target) of each file open in this process; None where /proc does not list them."""
+    """Descriptor number -> ``fstat`` of each file open in this process; None where /proc does not list them."""
     try:
         descriptors = os.listdir(_DESCRIPTORS)
     except OSError:
         return None
     files = {}
     for fd in descriptors:
-        link = os.path.join(_DESCRIPTORS, fd)
         try:
-            files[fd] = (os.stat(link), os.readlink(link))
+            files[fd] = os.fstat(int(fd))
         except OSError:
             continue  # closed again (the listing's own descriptor)
     return files
+
+
+def _opened_path(fd):
+    """Where descriptor ``fd`` points, or None once it is closed."""
+    try:
+        return os.readlink(os.path.join(_DESCRIPTORS, fd))
+    except OSError:
+        return None
 
 
 def _check_opened_files(before, directory, database, db_path):
     """The files SQLite opened since ``before`` are the checked database and private files beside it.
 
     The checks and SQLite's open are separate steps: this catches a swap in between.
+    Descriptors are compared by device and inode; only a new one that is not the
+    database is looked up by name.
     """
     found = False
     opened = {} if before is None else _open_files() or {}
-    for fd, (info, target) in sorted(opened.items()):
-        if fd in before and _same_file(before[fd][0], info) or not stat.S_ISREG(info.st_mode):
+    for fd, info in sorted(opened.items()):
+        if fd in before and _same_file(before[fd], info) or not stat.S_ISREG(info.st_mode):
             continue
         if _same_file(info, database):
             found = True
-        elif target == db_path:
+            continue
+        target = _opened_path(fd)
+        if target == db_path:
             raise _refuse(db_path, "is not the file that was checked (it was replaced while the store was being opened)")
-        elif os.path.dirname(target) != directory or info.st_uid != os.geteuid() or info.st_mode & 0o077:
-            raise _refuse(target, "was opened by SQLite but is not a private file of the checked store directory")
+        if target is None or os.path.dirname(target) != directory or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise _refuse(target or "descriptor %s" % fd, "was opened by SQLite but is not a private file of the checked store directory")
     # SQLite reuses a descriptor it keeps for the same file in this process; or /proc is missing.
     current = None if found else _lstat(db_path)
     if not found and (current is None or not _same_file(current, database)):
@@ -560,13 +584,11 @@ class Store(object):
         create = create and not read_only
         path = os.path.abspath(path)
         # Before creating anything: nothing goes where others could swap it.
-        real = _real_path(path)
-        _check_ancestors(real)
+        real = _checked_real_path(path)
         if create and not os.path.lexists(real):
             _create_directory(real)
             # Checked again as it now is: a concurrent run, or someone else, may have made it.
-            real = _real_path(path)
-            _check_ancestors(real)
+            real = _checked_real_path(path)
         directory = _check_directory(real)
         if directory is None:
             raise PeerError("PEER_E_NOT_FOUND", "no store at %s" % path)

@@ -387,6 +387,46 @@ def test_identity_export_import_roundtrip(tmp_path):
         assert not operations.plan_identity_import(target, document, cache).changed
 
 
+def _recording_key_checks(monkeypatch):
+    """The ``validate`` flag of every private key load from now on."""
+    checks = []
+    real_load = certs._load_der_private_key
+
+    def recording_load(data, validate):
+        checks.append(validate)
+        return real_load(data, validate)
+
+    monkeypatch.setattr(certs, "_load_der_private_key", recording_load)
+    return checks
+
+
+def test_a_key_is_checked_once_when_it_enters_and_never_when_read_from_the_store(tmp_path, monkeypatch):
+    """OpenSSL's RSA check costs 40 ms or more per key: once for a key from outside, none for the store's own."""
+    with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
+        name = operations.plan_identity_present(source, "node").apply()["identity_peer_name"]
+        cache = KeyCache(PASSWORD)
+        checks = _recording_key_checks(monkeypatch)
+        document = operations.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
+        assert checks == [False]
+        del checks[:]
+        # The earlier document is a file from outside: its key is checked; the stored one is not.
+        assert not operations.plan_identity_export(source, name, cache, existing=document).changed
+        assert sorted(checks) == [False, True]
+        del checks[:]
+        # Planned, then decided again under the lock: the document's key is checked once.
+        operations.plan_identity_import(target, document, cache).apply()
+        assert checks.count(True) == 1
+
+
+def test_the_group_key_of_an_imported_document_is_checked_once(target, keys, cache, seal_key, monkeypatch):
+    data = documents.render_group_config(group_config(keys[0], keys[1], group_key_included=True), seal_key)
+    checks = _recording_key_checks(monkeypatch)
+    plan = operations.plan_group_config_import(target, data, cache)
+    plan.apply()
+    assert checks == [True]
+    assert target.list_memberships()[0].group_key == certs.private_key_to_der(keys[1])
+
+
 def test_describe_document(keys, seal_key):
     info = operations.describe_document(documents.render_group_config(group_config(keys[0], keys[1]), seal_key))
     assert info["valid"] and info["roles"] == ["administrator"] and len(info["chain"]) == 2

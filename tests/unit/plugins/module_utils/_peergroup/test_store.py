@@ -248,6 +248,34 @@ def test_checks_the_ancestors_of_the_real_path(tmp_path):
     assert os.listdir(str(shared)) == []
 
 
+def test_an_open_examines_each_directory_once_and_reads_descriptors_without_proc(tmp_path, monkeypatch):
+    """Each module opens a store: the checks are as strict but take one system call per thing checked."""
+    (tmp_path / "mine").mkdir(mode=0o700)
+    os.symlink(str(tmp_path / "mine"), str(tmp_path / "link"))
+    path = str(tmp_path / "link" / "peernet")
+    Store.open(path).close()
+    lstats, proc_stats = [], []
+    real_lstat, real_stat = os.lstat, os.stat
+
+    def counting_lstat(name, **kwargs):
+        lstats.append(str(name))
+        return real_lstat(name, **kwargs)
+
+    def counting_stat(name, **kwargs):
+        if str(name).startswith("/proc/"):
+            proc_stats.append(str(name))
+        return real_stat(name, **kwargs)
+
+    monkeypatch.setattr(store_module.os, "lstat", counting_lstat)
+    monkeypatch.setattr(store_module.os, "stat", counting_stat)
+    Store.open(path, read_only=True).close()
+    monkeypatch.undo()
+    ancestors = [name for name in lstats if not name.startswith(str(tmp_path / "mine" / "peernet"))]
+    assert sorted(set(ancestors)) == sorted(ancestors), ancestors
+    assert str(tmp_path) in ancestors and str(tmp_path / "mine") in ancestors
+    assert proc_stats == []
+
+
 @ROOT
 @pytest.mark.parametrize("where", ["store", "ancestor", "link in a link"])
 def test_refuses_symbolic_link_of_another_user(tmp_path, where):
