@@ -21,7 +21,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import Plan
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import Plan, received_membership
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, iso_time
 
 STATES = ("present", "absent")
@@ -360,19 +360,8 @@ def plan_join(store, data, now=None):
     if not certs.public_key_matches(key, chain.leaf):
         raise PeerError("PEER_E_INVITATION_NOT_TRUSTED", "the invitation's GMC certifies another key than identity %s holds" % name)
     existing = store.get_membership(name, group)
-    classifier = peername.parse(group).classifier
-    friendly_name = invitation.group_friendly_name or (existing.group_friendly_name if existing else classifier)
-    record = MembershipRecord(
-        identity_peer_name=name,
-        group_peer_name=group,
-        cloud=invitation.cloud,
-        scope=invitation.scope,
-        cloud_flags=invitation.cloud_flags,
-        chain=tuple(certs.certificate_to_der(cert) for cert in chain.certs),
-        group_key=None,
-        group_classifier=classifier,
-        group_friendly_name=friendly_name,
-        imported_digest=None,
+    record = received_membership(
+        name, group, invitation.cloud, invitation.scope, invitation.cloud_flags, chain, None, invitation.group_friendly_name or None, existing,
     )
     after = _membership_summary(record, chain)
     result = {"identity_peer_name": name, "group_peer_name": group, "roles": after["roles"], "not_after": after["not_after"]}

@@ -346,6 +346,29 @@ def store_inventory(store, now=None):
 # --- group configuration export / import ----------------------------------
 
 
+def received_membership(identity_peer_name, group_peer_name, cloud, scope, cloud_flags, chain, group_key, friendly_name, existing,
+                        imported_digest=None):
+    """The record of a membership that arrived in a document or an invitation, ``chain`` verified.
+
+    Without a friendly name the stored one stays (a new membership: the group's classifier).
+    """
+    classifier = peername.parse(group_peer_name).classifier
+    if friendly_name is None:
+        friendly_name = existing.group_friendly_name if existing is not None else classifier
+    return MembershipRecord(
+        identity_peer_name=identity_peer_name,
+        group_peer_name=group_peer_name,
+        cloud=cloud,
+        scope=scope,
+        cloud_flags=cloud_flags,
+        chain=tuple(certs.certificate_to_der(cert) for cert in chain.certs),
+        group_key=group_key,
+        group_classifier=classifier,
+        group_friendly_name=friendly_name,
+        imported_digest=imported_digest,
+    )
+
+
 def _config_from_record(record):
     return documents.GroupConfig(
         identity_peer_name=record.identity_peer_name,
@@ -511,23 +534,12 @@ def _decide_group_import(store, sealed, open_document, overwrite):
             "the GMC was issued to another key than identity %s holds" % identity_name,
         )
     config = open_document()
-    classifier = peername.parse(group_name).classifier
-    if config.group_friendly_name is None:
-        # A document without a name leaves the stored one (a new membership: the classifier).
-        config = config._replace(group_friendly_name=existing.group_friendly_name if existing else classifier)
-    config = config._replace(chain=tuple(certs.certificate_to_der(cert) for cert in chain.certs))
-    new_record = MembershipRecord(
-        identity_peer_name=identity_name,
-        group_peer_name=group_name,
-        cloud=config.cloud,
-        scope=config.scope,
-        cloud_flags=config.cloud_flags,
-        chain=config.chain,
-        group_key=config.group_key,
-        group_classifier=classifier,
-        group_friendly_name=config.group_friendly_name,
-        imported_digest=sealed.digest,
+    new_record = received_membership(
+        identity_name, group_name, config.cloud, config.scope, config.cloud_flags, chain, config.group_key,
+        config.group_friendly_name, existing, imported_digest=sealed.digest,
     )
+    # Compared as it would be stored: the chain as verified, the friendly name kept when absent.
+    config = _config_from_record(new_record)
 
     if existing is None:
         changed_fields = ["membership"]
