@@ -32,7 +32,9 @@ attributes:
     details: Check mode opens existing files to decide, but seals nothing, so RV(config_xml) is V(null) for documents that would change.
   diff_mode:
     support: full
-    details: The diff shows the exported metadata (names, cloud, scope, flags, chain fingerprints, validity).
+    details:
+      - The diff shows the exported metadata (names, cloud, scope, flags, roles, chain fingerprints, validity), before as
+        read from the document at O(dest) without the password, after as exported.
   platform:
     platforms: posix
   safe_file_operations:
@@ -197,6 +199,11 @@ configs:
     group_key_included:
       description: Whether the document carries the group key.
       type: bool
+    roles:
+      description: The roles of the leaf GMC.
+      type: list
+      elements: str
+      version_added: 0.2.0
     chain_fingerprints:
       description: SHA-256 fingerprints of the chain, root first.
       type: list

@@ -363,15 +363,25 @@ def _config_from_record(record):
 def config_summary(config):
     """Non-secret metadata of a ``GroupConfig``."""
     chain = [certs.certificate_from_der(der) for der in config.chain]
+    return _document_summary(config, config.group_key is not None, chain)
+
+
+def _sealed_summary(sealed):
+    """Non-secret metadata of a PEERGROUPCONFIG read without the password, as config_summary."""
+    return _document_summary(sealed, sealed.group_key_included, sealed.certificates)
+
+
+def _document_summary(fields, group_key_included, chain):
     leaf = chain[-1]
     return {
-        "identity_peer_name": config.identity_peer_name,
-        "group_peer_name": config.group_peer_name,
-        "cloud": config.cloud,
-        "scope": config.scope,
-        "cloud_flags": config.cloud_flags,
-        "group_friendly_name": config.group_friendly_name,
-        "group_key_included": config.group_key is not None,
+        "identity_peer_name": fields.identity_peer_name,
+        "group_peer_name": fields.group_peer_name,
+        "cloud": fields.cloud,
+        "scope": fields.scope,
+        "cloud_flags": fields.cloud_flags,
+        "group_friendly_name": fields.group_friendly_name,
+        "group_key_included": group_key_included,
+        "roles": certs.roles_of(leaf),
         "chain_subjects": [certs.subject_text(cert) for cert in chain],
         "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
         "not_before": _iso(certs.not_before_of(leaf)),
@@ -395,14 +405,20 @@ def _config_content(config):
             tuple(config.chain), config.group_friendly_name, config.group_key is not None)
 
 
-def _config_decision(existing, config, cache, regenerate, dest_label):
+def _read_sealed(existing):
+    """The existing document read without the password, or None when there is none or it is unreadable."""
+    if existing is None:
+        return None
+    try:
+        return documents.parse_group_config(existing)
+    except PeerError:
+        return None
+
+
+def _config_decision(existing, sealed, config, cache, regenerate, dest_label):
     """``(reseal, content_changed)`` for one document under the ``regenerate`` policy."""
     if existing is None:
         return True, True
-    try:
-        sealed = documents.parse_group_config(existing)
-    except PeerError:
-        sealed = None
     content_changed = sealed is None or _public_content(sealed) != _config_content(config)
     if regenerate == "never":
         return False, False
@@ -463,7 +479,7 @@ def plan_group_config_export(store, requests, cache, regenerate="full_idempotenc
     if regenerate not in REGENERATE_POLICIES:
         raise PeerError("E_INVALIDARG", "regenerate must be one of %s" % ", ".join(REGENERATE_POLICIES))
     cache.check_sealing()
-    items = []
+    items, before = [], []
     for request in requests:
         str(peername.parse(request.identity))
         str(peername.parse(request.group))
@@ -476,8 +492,10 @@ def plan_group_config_export(store, requests, cache, regenerate="full_idempotenc
         config = _config_from_record(record)
         if not request.include_group_key:
             config = config._replace(group_key=None)
-        reseal, content_changed = _config_decision(request.existing, config, cache, regenerate, _dest_label(request.dest))
+        sealed = _read_sealed(request.existing)
+        reseal, content_changed = _config_decision(request.existing, sealed, config, cache, regenerate, _dest_label(request.dest))
         items.append((request, config, reseal, content_changed))
+        before.append(_sealed_summary(sealed) if sealed is not None else {})
 
     def render_all(seal_key):
         configs = []
@@ -496,7 +514,7 @@ def plan_group_config_export(store, requests, cache, regenerate="full_idempotenc
     changed = any(reseal for _request, _config, reseal, _content in items)
     # Sealing needs a key: derive it only when something is new, never in check mode.
     result = {"configs": render_all(None)}
-    before = [config_summary(config) for request, config, reseal, _content in items if request.existing is not None]
+    # One entry per request in both lists; the diff shows the document at dest as read without the password.
     after = [config_summary(config) for request, config, reseal, _content in items]
 
     def apply():

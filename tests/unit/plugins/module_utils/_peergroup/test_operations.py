@@ -418,6 +418,16 @@ def test_regenerate_on_a_document_of_other_content(exported):
     assert error.value.name == "PEER_E_ALREADY_EXISTS" and "/x/lab.xml" in error.value.message
 
 
+def test_export_diff_shows_the_document_at_dest_against_the_new_one(exported):
+    plan = _export_config(exported, "full_idempotence", exported[3], include_group_key=False)
+    before, after = plan.diff_before["configs"][0], plan.diff_after["configs"][0]
+    assert (before["group_key_included"], after["group_key_included"]) == (True, False)
+    assert before["roles"] == after["roles"] and "administrator" in after["roles"]
+    assert before["chain_fingerprints"] == after["chain_fingerprints"] and before["not_after"] == after["not_after"]
+    # Without a document at dest the diff has an empty before, one per request.
+    assert _export_config(exported, "full_idempotence", None).diff_before == {"configs": [{}]}
+
+
 @pytest.mark.parametrize("regenerate", ["fail", "full_idempotence"])
 def test_a_document_the_password_does_not_open_is_refused(exported, regenerate):
     with pytest.raises(PeerError) as error:
