@@ -8,7 +8,8 @@ Usage: check_installed.py SOURCE COLLECTION
 Run with ANSIBLE_COLLECTIONS_PATH holding only the installed tarball. The names expected are
 read from the source tree SOURCE (plugins/modules/*.py, plugins/filter/*.yml, the entry points of
 roles/*/meta/argument_specs.yml), so a plugin the build leaves out, or whose documentation does
-not load from the tarball, is reported by name.
+not load from the tarball, is reported by name. Private plugin files (named __*.py) must be in
+the tarball and must not be listed.
 """
 
 from __future__ import annotations
@@ -31,8 +32,17 @@ def ansible_doc(*args):
     return json.loads(process.stdout)
 
 
-def stems(pattern):
-    return sorted(os.path.splitext(os.path.basename(path))[0] for path in glob.glob(pattern) if not path.endswith("__init__.py"))
+def stems(pattern, private=False):
+    """The public plugin names of the files matching ``pattern`` or, with ``private``, the private ones."""
+    names = (os.path.splitext(os.path.basename(path))[0] for path in glob.glob(pattern) if not path.endswith("__init__.py"))
+    return sorted(name for name in names if name.startswith("__") == private)
+
+
+def private_files(source, installed):
+    """The private plugin files of SOURCE, and those of them missing from INSTALLED."""
+    paths = sorted(os.path.relpath(path, source) for path in glob.glob(os.path.join(source, "plugins", "*", "__*.py"))
+                   if not path.endswith("__init__.py"))
+    return paths, [path for path in paths if not os.path.isfile(os.path.join(installed, path))]
 
 
 def expected_entry_points(source):
@@ -43,7 +53,7 @@ def expected_entry_points(source):
     return roles
 
 
-def check(source, collection):
+def check(source, collection, installed):
     problems = []
     modules = ["%s.%s" % (collection, name) for name in stems(os.path.join(source, "plugins", "modules", "*.py"))]
     filters = ["%s.%s" % (collection, name) for name in stems(os.path.join(source, "plugins", "filter", "*.yml"))]
@@ -59,18 +69,23 @@ def check(source, collection):
     if listed != filters:
         problems.append("filters listed by ansible-doc: %s, expected: %s" % (listed, filters))
 
+    # ansible-doc -l skips names starting with "__": the roles' private plugins stay unlisted.
+    private, missing = private_files(source, installed)
+    problems.extend("private plugin missing from the tarball: %s" % path for path in missing)
+
     roles = expected_entry_points(source)
     for role, entry_points in roles.items():
         name = "%s.%s" % (collection, role)
         shown = sorted((ansible_doc("-t", "role", name).get(name) or {}).get("entry_points", {}))
         if shown != entry_points:
             problems.append("entry points of role %s shown by ansible-doc: %s, expected: %s" % (name, shown, entry_points))
-    return problems, "%d modules, %d filters, %d roles" % (len(modules), len(filters), len(roles))
+    return problems, "%d modules, %d filters, %d roles (and %d private plugin files)" % (len(modules), len(filters), len(roles), len(private))
 
 
 def main():
     source, collection = sys.argv[1:]
-    problems, summary = check(source, collection)
+    installed = os.path.join(os.getcwd(), "ansible_collections", *collection.split("."))
+    problems, summary = check(source, collection, installed)
     for problem in problems:
         print("install-check: %s" % problem, file=sys.stderr)
     if problems:

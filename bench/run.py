@@ -42,7 +42,7 @@ MIB = 1024 * 1024
 
 # The actions of a re-run that run on every host, and the floor's one module.
 VALIDATE_ACTION = "ansible.builtin.validate_argument_spec"
-PLAN_ACTION = "peernet.peergroup.import_plan"
+PLAN_ACTION = "peernet.peergroup.__import_configs_plan"
 FLOOR_ACTION = "ansible.builtin.stat"
 
 # Full run: the sizes. --quick: a smoke run of the same code paths.

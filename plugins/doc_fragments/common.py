@@ -2,6 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ options:
     description:
       - Directory of the per-user host store on the managed node.
       - A module that changes the store creates it with mode C(0700) when missing (not in check mode);
-        M(peernet.peergroup.store_info) and M(peernet.peergroup.import_plan) only read it and never create it.
+        M(peernet.peergroup.store_info) only reads it and never creates it.
       - A store owned by another user, or group- or world-writable, is refused with
         C(PEER_E_NO_KEY_ACCESS).
       - Defaults to C($XDG_DATA_HOME/peernet) or C(~/.local/share/peernet), and to
@@ -51,6 +52,7 @@ options:
     CONTROLLER_DEST = r"""
 options:
   controller_dest:
+    version_added: 0.2.0
     description:
       - File on the B(controller) to write the document to, mode C(0600); written by the action plugin
         after the module ran on the managed node.

@@ -139,6 +139,7 @@ identity_peer_name:
   returned: always
   type: str
 creator_pending:
+  version_added: 0.2.0
   description: In check mode, true when O(creator) was empty, that is the creator would be created earlier in a real run.
   returned: when true
   type: bool

@@ -97,6 +97,7 @@ options:
         description: File to write this document to, as O(dest).
         type: path
       controller_dest:
+        version_added: 0.2.0
         description: As O(controller_dest), for this item. Every item needs its own file.
         type: path
       include_group_key:
@@ -151,10 +152,12 @@ group_peer_name:
   returned: when O(identity) is used
   type: str
 controller_dest:
+  version_added: 0.2.0
   description: The controller file written (single export).
   returned: when O(controller_dest) is used
   type: str
 controller_changed:
+  version_added: 0.2.0
   description: Whether the controller file was (or would be) written or its mode corrected (single export).
   returned: when O(controller_dest) is used
   type: bool
@@ -183,10 +186,12 @@ configs:
       type: bool
       version_added: 0.2.0
     controller_dest:
+      version_added: 0.2.0
       description: The controller file of this document, if any.
       type: str
       returned: when O(controller_dest) or O(configs[].controller_dest) is used
     controller_changed:
+      version_added: 0.2.0
       description: Whether the controller file was (or would be) written or its mode corrected.
       type: bool
       returned: when O(controller_dest) or O(configs[].controller_dest) is used
@@ -194,6 +199,7 @@ configs:
       description: The sealed document.
       type: str
     group_friendly_name:
+      version_added: 0.2.0
       description: The group's display name, sealed into the document (C(pn:GROUPFRIENDLYNAME)).
       type: str
     group_key_included:

@@ -45,7 +45,6 @@ attributes:
 seealso:
   - module: peernet.peergroup.group_config_export
   - module: peernet.peergroup.identity_import
-  - module: peernet.peergroup.import_plan
 options:
   config_xml:
     description: The document's text. Exactly one of O(config_xml), O(src) and O(configs) is required.
@@ -81,6 +80,7 @@ options:
         no O(configs[].password), so it may be left out when every element has its own.
     type: str
   configs:
+    version_added: 0.2.0
     description:
       - Several documents to import in one call, in order. Mutually exclusive with O(src) and O(config_xml).
       - The task fails when any document is refused, and its message names each refused one
@@ -169,6 +169,7 @@ owner:
   returned: success of O(src) or O(config_xml)
   type: bool
 downgrades:
+  version_added: 0.2.0
   description:
     - What replacing the stored configuration gave up (or, in check mode, would give up), in this order
       V(group_root) (another group root certificate), V(issuer) (the GMC issued by another holder),
@@ -179,11 +180,13 @@ downgrades:
   elements: str
   sample: [roles, group_key]
 group_key_kept:
+  version_added: 0.2.0
   description:
     - Whether the document had no group key and the stored one was kept, as O(overwrite=if_newer) does for a renewal.
   returned: success of O(src) or O(config_xml)
   type: bool
 configs:
+  version_added: 0.2.0
   description:
     - One result per element of O(configs), in the same order, also when the task fails.
     - An imported or unchanged document has the keys of the single-document result; a refused one has

@@ -93,10 +93,12 @@ identity_xml:
   returned: success
   type: str
 controller_dest:
+  version_added: 0.2.0
   description: The controller file written.
   returned: when O(controller_dest) is used
   type: str
 controller_changed:
+  version_added: 0.2.0
   description: Whether the controller file was (or would be) written or its mode corrected.
   returned: when O(controller_dest) is used
   type: bool

@@ -28,9 +28,9 @@ attributes:
 seealso:
   - module: peernet.peergroup.identity
   - module: peernet.peergroup.group
-  - module: peernet.peergroup.import_plan
 options:
   verify:
+    version_added: 0.2.0
     description:
       - Parse every membership's chain, verify it now, and run the store's integrity check.
       - With V(false), no certificate is parsed and the integrity check does not run, so the
@@ -146,6 +146,7 @@ memberships:
       returned: when O(verify=true)
       type: str
     imported_digest:
+      version_added: 0.2.0
       description:
         - SHA-256 (hex) of the C(PEERGROUPCONFIG) document last imported into this membership by
           M(peernet.peergroup.group_config_import); V(null) when it was not imported (created or

@@ -2,10 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Controller side of the import modules: read ``src`` (vault-encrypted or not) into the task.
-
-PRIVATE to the collection: no compatibility promise outside it.
-"""
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
+"""Controller side of the import modules: read ``src`` (vault-encrypted or not) into the task."""
 
 from __future__ import annotations
 

@@ -2,10 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Controller side of the export modules: write the returned documents to ``controller_dest``.
-
-PRIVATE to the collection: no compatibility promise outside it.
-"""
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
+"""Controller side of the export modules: write the returned documents to ``controller_dest``."""
 
 from __future__ import annotations
 

@@ -2,14 +2,13 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
 """The documents of the import_configs role: listed, read on the controller, described.
 
 A document is a dict: ``kind`` (identity or config), ``label``, ``path`` or ``content``,
 ``valid`` and ``reason``, the public facts ``identity``, ``group``, ``digest`` and
 ``not_after``, and ``password_key`` (the entry of the per-group passwords that opens it, or "").
-The import_plan action and the import_summary filter take this list (import_report.py).
-
-PRIVATE to the collection: no compatibility promise outside it.
+The import_configs role's plan action and summary filter take this list (import_report.py).
 """
 
 from __future__ import annotations

@@ -2,13 +2,12 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to the collection peernet.peergroup; do not use directly, it may change in any release.
 """What a target lacks of the import_configs documents, and what importing them did.
 
 Documents are the role's list: ``kind`` (identity or config), ``label``, ``valid``, ``reason``,
-``identity``, ``group`` and ``digest`` (document_list.py). The import_plan action and the
-import_summary and import_batch filters share these functions.
-
-PRIVATE to the collection: no compatibility promise outside it.
+``identity``, ``group`` and ``digest`` (document_list.py). The import_configs role's plan action and its
+summary and batch filters share these functions.
 """
 
 from __future__ import annotations
@@ -85,7 +84,7 @@ def pending_documents(documents, store):
 def batch_plans(plans):
     """Which hosts of a batch lack a document, which lack nothing, and the latter's lines.
 
-    ``plans`` maps host names to their import_plan results; a host whose plan did not run (it
+    ``plans`` maps host names to their __import_configs_plan results; a host whose plan did not run (it
     failed or was unreachable) is in neither list. Hosts come in name order.
     """
     lacking, complete, lines = [], [], []

@@ -11,9 +11,9 @@ import os
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.peernet.peergroup.plugins.filter import controller_folder as folder_filter
-from ansible_collections.peernet.peergroup.plugins.filter.controller_folder import controller_folder, default_documents_dir
-from ansible_collections.peernet.peergroup.plugins.filter.distribute_settings import distribute_settings
+from ansible_collections.peernet.peergroup.plugins.filter import __controller_folder as folder_filter
+from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.filter.__distribute_settings import distribute_settings
 
 PASSWORD = "unit-test-password-3b9c51e0a7d24f68"
 

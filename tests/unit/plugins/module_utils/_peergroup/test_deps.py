@@ -76,7 +76,7 @@ def test_a_missing_package_is_refused(monkeypatch):
     ("tests/unit/requirements.txt", "^{name}>={minimum}$"),
     ("tests/integration/requirements.txt", "^{name}>={minimum}$"),
     ("plugins/doc_fragments/common.py", "^  - {name} >= {minimum}, on the managed node$"),
-    ("plugins/modules/import_documents.py", "^  - {name} >= {minimum} on the controller$"),
+    ("plugins/modules/__import_configs_documents.py", "^  - {name} >= {minimum} on the controller$"),
     ("plugins/filter/config_info.yml", r"\b{name} >= {minimum}\b"),
     ("README.md", r"`{name} >= {minimum}`"),
     ("requirements-demo.txt", "^{name}>={minimum}$"),

@@ -2,6 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to roles peernet.peergroup.export_configs and import_configs and to the playbook
+# peernet.peergroup.distribute; do not use directly. The leading __ keeps it out of ansible-doc's lists.
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.peernet.peergroup.plugins.filter.controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
 
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
 

@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the import_documents action on real documents: the folder and the listed
+"""Unit tests of the import_configs_documents action on real documents: the folder and the listed
 documents, Vault files decrypted in memory, and the play stopped once on unusable documents."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.peernet.peergroup.plugins.action.import_documents import ActionModule as ImportDocumentsAction
+from ansible_collections.peernet.peergroup.plugins.action.__import_configs_documents import ActionModule as ImportDocumentsAction
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
@@ -120,4 +120,4 @@ def test_without_its_requirements_on_the_controller_nothing_is_read(tmp_path, te
     with mock.patch("ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps.missing_requirements", return_value=missing):
         result = action.run(task_vars={})
     assert result["failed"] is True
-    assert result["msg"] == "peernet.peergroup.import_documents needs cryptography>=42.0 and lxml>=4.9 on the controller"
+    assert result["msg"] == "peernet.peergroup.__import_configs_documents needs cryptography>=42.0 and lxml>=4.9 on the controller"

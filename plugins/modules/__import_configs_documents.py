@@ -3,13 +3,14 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to role peernet.peergroup.import_configs; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: import_documents
+module: __import_configs_documents
 short_description: Read the documents to import on the controller, once, and stop on unusable ones
-version_added: 0.1.0
 description:
   - The first step of the P(peernet.peergroup.import_configs#role) role, run once for the play.
     Lists the documents to import and reads the public facts of each on the controller, the way
@@ -34,7 +35,6 @@ requirements:
   - cryptography >= 3.4.8 on the controller
   - lxml >= 4.6.5 on the controller
 seealso:
-  - module: peernet.peergroup.import_plan
   - module: peernet.peergroup.group_config_import
 options:
   documents_dir:
@@ -79,7 +79,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Read the exported documents once and stop on any that no target could import
-  peernet.peergroup.import_documents:
+  peernet.peergroup.__import_configs_documents:
     identity_documents:
       - /srv/peergroup-documents/member.identity.xml
     group_documents:

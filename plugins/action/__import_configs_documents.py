@@ -2,6 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to role peernet.peergroup.import_configs; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        problem = controller_problem("peernet.peergroup.import_documents")
+        problem = controller_problem("peernet.peergroup.__import_configs_documents")
         if problem:
             result.update(failed=True, msg=problem)
             return result

@@ -3,13 +3,14 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to role peernet.peergroup.import_configs; do not use directly.
+# The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: import_plan
+module: __import_configs_plan
 short_description: Tell which import_configs documents a host store still lacks
-version_added: 0.1.0
 description:
   - The first step of the P(peernet.peergroup.import_configs#role) role on each target, in one
     task so that an idempotent re-run costs one module per host.
@@ -34,13 +35,12 @@ attributes:
   platform:
     platforms: posix
 seealso:
-  - module: peernet.peergroup.import_documents
   - module: peernet.peergroup.group_config_import
   - module: peernet.peergroup.store_info
 options:
   documents:
     description:
-      - The documents to import, as RV(peernet.peergroup.import_documents#module:documents) lists
+      - The documents to import, as C(documents) of M(peernet.peergroup.__import_configs_documents) lists
         them with their public facts (those P(peernet.peergroup.config_info#filter) reads).
       - Each has C(kind) (C(identity) or C(config)), C(label), C(valid), C(reason) (why it is
         invalid), C(identity) and C(group) (peer names) and C(digest).
@@ -51,7 +51,7 @@ options:
 
 EXAMPLES = r"""
 - name: Tell whether the store lacks a group configuration (public facts, no password)
-  peernet.peergroup.import_plan:
+  peernet.peergroup.__import_configs_plan:
     documents:
       - kind: config
         label: build-farm.xml

@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the import_plan action: one light store_info read, the pending documents, and
+"""Unit tests of the import_configs_plan action: one light store_info read, the pending documents, and
 the role's facts for a host that lacks nothing."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ try:
 except ImportError:  # ansible-core < 2.21
     VariableLayer = None
 
-from ansible_collections.peernet.peergroup.plugins.action.import_plan import ActionModule as ImportPlanAction
+from ansible_collections.peernet.peergroup.plugins.action.__import_configs_plan import ActionModule as ImportPlanAction
 from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
     GROUP,
     MEMBER,

@@ -2,6 +2,8 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# PRIVATE: internal to roles peernet.peergroup.export_configs and import_configs and to the playbook
+# peernet.peergroup.distribute; do not use directly. The leading __ keeps it out of ansible-doc's lists.
 
 from __future__ import annotations
 
