@@ -70,7 +70,7 @@ options:
       - V(fail) keeps it when it opens with O(password) to the same content and fails with
         C(PEER_E_ALREADY_EXISTS) when it would be sealed anew.
       - V(full_idempotence) seals it anew only when its content differs (or it cannot be read). A document
-        O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed: a
+        O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed, since a
         mistyped password must not silently re-seal every document.
       - V(always) seals it anew every run; use it for the one run that rotates the password.
       - With O(configs), one refused document fails the whole call before anything is written.

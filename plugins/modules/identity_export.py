@@ -81,8 +81,8 @@ identity_peer_name:
   type: str
 content_changed:
   description:
-    - Whether a target would lack what the document holds: there was no document at O(dest), or it held
-      another identity. A new seal over the same identity (O(regenerate=always)) is no change for targets.
+    - Whether a target would lack what the document holds, because there was no document at O(dest) or it
+      held another identity. A new seal over the same identity (O(regenerate=always)) is no change for targets.
   returned: success
   type: bool
   version_added: 0.2.0
