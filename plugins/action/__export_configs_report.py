@@ -141,7 +141,7 @@ def report(host, plan, config_results, identity_results, folder, names, check_mo
         },
         "line": summary_line(host, folder, plan, documents, check_mode),
         "failures": failure_lines(host, refusals, names),
-        "diff": [line for document in documents for line in document["diff"]],
+        "diff_lines": [line for document in documents for line in document["diff"]],
     }
 
 
@@ -164,8 +164,6 @@ class ActionModule(ActionBase):
             self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
             self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
         result.update(summary, changed=False, ansible_facts=facts)
-        if summary["diff"]:
-            result["diff"] = {"prepared": "\n".join(summary["diff"])}
         if summary["failures"]:
             result.update(failed=True, msg="\n".join(summary["failures"]))
         return result

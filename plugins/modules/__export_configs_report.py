@@ -15,7 +15,8 @@ version_added: 0.2.0
 description:
   - Sets the role's facts C(export_configs_changed), C(export_configs_documents) and
     C(export_configs_content_changes) from the export modules' results, returns the summary line and,
-    in diff mode, the non-secret diff of each document whose content changes.
+    in diff mode, the non-secret diff lines of each document whose content changes (the callback shows a
+    diff only for a changed task, and this task changes nothing).
   - Fails with one line per refused export, naming the variable to check (O(names)).
 author:
   - peernet.peergroup contributors (@peernet)
@@ -27,7 +28,8 @@ attributes:
   check_mode:
     support: full
   diff_mode:
-    support: full
+    support: partial
+    details: Returns the diff as RV(diff_lines) for the role to print.
   platform:
     platforms: posix
 options:
@@ -83,8 +85,9 @@ failures:
   returned: always
   type: list
   elements: str
-diff:
+diff_lines:
   description: In diff mode, the non-secret diff lines of the documents whose content changes.
-  returned: when a document's content changes in diff mode
-  type: dict
+  returned: always
+  type: list
+  elements: str
 """

@@ -52,7 +52,7 @@ def test_a_new_document_is_a_content_change_and_shows_its_diff():
         "/ctl/farm.peergroupconfig.xml", "/ctl/lab.peergroupconfig.xml", "/ctl/owner.peeridentity.xml"]
     assert summary["facts"]["export_configs_content_changes"] == [
         {"kind": "config", "label": "farm.peergroupconfig.xml", "identity": OWNER, "group": FARM, "digest": None}]
-    assert summary["diff"] == ["farm.peergroupconfig.xml: group_peer_name: - -> %s" % FARM, "farm.peergroupconfig.xml: roles: - -> [member]"]
+    assert summary["diff_lines"] == ["farm.peergroupconfig.xml: group_peer_name: - -> %s" % FARM, "farm.peergroupconfig.xml: roles: - -> [member]"]
     assert summary["line"] == ("src: 3 document(s) for /ctl: 1 would be sealed anew (farm.peergroupconfig.xml), 2 unchanged, "
                                "1 would be removed (old.peergroupconfig.xml)")
     assert summary["failures"] == []
@@ -110,6 +110,6 @@ def test_the_action_sets_the_facts_shows_the_diff_and_fails_on_refusals():
     result = action.run(task_vars={"inventory_hostname": "src"})
     assert result["failed"] is True and result["msg"].startswith("src: ERROR_INVALID_PASSWORD: ")
     assert result["ansible_facts"]["export_configs_changed"] is True
-    assert "farm.peergroupconfig.xml: roles: - -> [member]" in result["diff"]["prepared"]
+    assert "farm.peergroupconfig.xml: roles: - -> [member]" in result["diff_lines"]
     # No document text reaches the result.
     assert "<" not in repr(result)
