@@ -89,9 +89,8 @@ def test_refusals_name_the_variable_the_user_set_and_the_hresult_once():
 
 def test_refusal_hints_default_to_the_role_variables():
     plan_default_password = {"password_key": "", "names": ["farm.peergroupconfig.xml"], "configs": []}
-    lines = export_configs_report.failure_lines("src", [("config", plan_default_password, WRONG_PASSWORD),
-                                                       ("config", plan_default_password, {"failed": True, "msg": "boom"})],
-                                                export_configs_report.ROLE_NAMES)
+    refusals = [("config", plan_default_password, WRONG_PASSWORD), ("config", plan_default_password, {"failed": True, "msg": "boom"})]
+    lines = export_configs_report.failure_lines("src", refusals, export_configs_report.ROLE_NAMES)
     assert lines[0].endswith("Check export_configs_password; to rotate the password on purpose, run once with export_configs_rekey=true.")
     assert lines[1] == "src: error: boom."
 
@@ -99,7 +98,8 @@ def test_refusal_hints_default_to_the_role_variables():
 def test_skipped_memberships_are_reported():
     plan = dict(PLAN, configs=[], identities=[], stale=[], skipped=["lab for owner (PEER_E_INVALID_TIME_PERIOD: expired)"])
     line = export_configs_report.summary_line("src", "/ctl", plan, [], False)
-    assert line == "src: 0 document(s) for /ctl: 0 sealed anew, 0 unchanged; skipped, chain does not verify: lab for owner (PEER_E_INVALID_TIME_PERIOD: expired)"
+    assert line == ("src: 0 document(s) for /ctl: 0 sealed anew, 0 unchanged; "
+                    "skipped, chain does not verify: lab for owner (PEER_E_INVALID_TIME_PERIOD: expired)")
 
 
 def test_the_action_sets_the_facts_shows_the_diff_and_fails_on_refusals():
