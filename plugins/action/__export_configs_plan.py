@@ -31,8 +31,11 @@ ARGUMENT_SPEC = {
 
 
 def regenerate_policy(rekey):
-    """The export modules' regenerate: a rekey run re-seals everything, others only what changed."""
-    return "always" if rekey else "full_idempotence"
+    """The export modules' regenerate: a rekey run also re-seals what the password does not open.
+
+    Not always: a run that keeps rekey set must still change nothing once the rotation is done.
+    """
+    return "partial_idempotence" if rekey else "full_idempotence"
 
 
 def plan_from(store, found, args):

@@ -70,7 +70,7 @@ options:
     type: path
     required: true
   rekey:
-    description: Plan a password rotation (C(regenerate=always)) instead of C(full_idempotence).
+    description: Plan a password rotation (C(regenerate=partial_idempotence)) instead of C(full_idempotence).
     type: bool
     default: false
 """

@@ -72,10 +72,12 @@ options:
       - V(full_idempotence) seals it anew only when its content differs (or it cannot be read). A document
         O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed, since a
         mistyped password must not silently re-seal every document.
-      - V(always) seals it anew every run; use it for the one run that rotates the password.
+      - V(partial_idempotence) is V(full_idempotence) that also seals anew a document O(password) does not
+        open (a password rotation that converges, so a re-run changes nothing).
+      - V(always) seals it anew every run.
       - With O(configs), one refused document fails the whole call before anything is written.
     type: str
-    choices: [never, fail, full_idempotence, always]
+    choices: [never, fail, partial_idempotence, full_idempotence, always]
     default: full_idempotence
     version_added: 0.2.0
   configs:

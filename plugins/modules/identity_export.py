@@ -58,9 +58,11 @@ options:
         C(PEER_E_ALREADY_EXISTS) when it would be sealed anew.
       - V(full_idempotence) seals it anew only when it holds another identity (or cannot be read). A document
         O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed.
-      - V(always) seals it anew every run; use it for the one run that rotates the password.
+      - V(partial_idempotence) is V(full_idempotence) that also seals anew a document O(password) does not
+        open (a password rotation that converges, so a re-run changes nothing).
+      - V(always) seals it anew every run.
     type: str
-    choices: [never, fail, full_idempotence, always]
+    choices: [never, fail, partial_idempotence, full_idempotence, always]
     default: full_idempotence
     version_added: 0.2.0
 """

@@ -27,7 +27,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 SCOPES = ("global", "site-local", "link-local")
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
 # What an export does with a document already at its dest (community.crypto's regenerate).
-REGENERATE_POLICIES = ("never", "fail", "full_idempotence", "always")
+REGENERATE_POLICIES = ("never", "fail", "partial_idempotence", "full_idempotence", "always")
 DEFAULT_CLOUD = "Global_"
 
 
@@ -430,7 +430,7 @@ def _config_decision(existing, sealed, config, cache, regenerate, dest_label):
         try:
             same = not sealed.open(cache, check_key=False).diff_fields(config)
         except PeerError as exc:
-            _refuse_wrong_password(exc, dest_label)
+            _refuse_wrong_password(exc, dest_label, regenerate)
     return _reseal_or_refuse(same, content_changed, regenerate, dest_label)
 
 
@@ -438,12 +438,15 @@ def _dest_label(dest):
     return "dest %s" % dest if dest else "the existing document"
 
 
-def _refuse_wrong_password(exc, dest_label):
-    """A document the password does not open is kept: a mistyped password must not re-seal everything."""
-    if exc.name == "ERROR_INVALID_PASSWORD":
+def _refuse_wrong_password(exc, dest_label, regenerate):
+    """A document the password does not open is kept: a mistyped password must not re-seal everything.
+
+    Only partial_idempotence, a password rotation, seals it anew.
+    """
+    if exc.name == "ERROR_INVALID_PASSWORD" and regenerate != "partial_idempotence":
         raise PeerError(
             "ERROR_INVALID_PASSWORD",
-            "the password does not open %s; nothing was changed (regenerate=always re-seals it with this password)" % dest_label,
+            "the password does not open %s; nothing was changed (regenerate=partial_idempotence re-seals it with this password)" % dest_label,
         ) from None
 
 
@@ -470,9 +473,10 @@ def plan_group_config_export(store, requests, cache, regenerate="full_idempotenc
     """Plan one export per request; a batch pays one KDF for all new documents.
 
     ``regenerate`` (REGENERATE_POLICIES) decides what happens to an existing document: kept
-    (never), sealed anew when its content differs (full_idempotence, fail refuses instead) or
-    always sealed anew (a password rotation). A document the password does not open is refused
-    unless the policy is never or always. The result's ``configs`` list has, per request, its
+    (never), sealed anew when its content differs (full_idempotence, fail refuses instead), also
+    when the password does not open it (partial_idempotence, a rotation that converges) or
+    always sealed anew. A document the password does not open is refused under fail and
+    full_idempotence. The result's ``configs`` list has, per request, its
     metadata, ``changed`` (sealed anew), ``content_changed`` (what a target imports differs) and
     ``config_xml`` (sealed, safe to return) once known.
     """
@@ -753,7 +757,7 @@ def _identity_decision(existing, identity, cache, regenerate, dest_label):
         try:
             same = parsed.open(cache) == (identity.peer_name, _normalised_key(identity.private_key), identity.certificate)
         except PeerError as exc:
-            _refuse_wrong_password(exc, dest_label)
+            _refuse_wrong_password(exc, dest_label, regenerate)
     return _reseal_or_refuse(same, content_changed, regenerate, dest_label)
 
 

@@ -37,8 +37,8 @@ def test_plan_from_a_store_and_an_export_folder():
     assert plan["stale"] == [stale]
 
 
-def test_a_rekey_run_regenerates_always():
-    assert export_configs_plan.plan_from(STORE, found(), dict(ARGS, rekey=True))["regenerate"] == "always"
+def test_a_rekey_run_also_reseals_what_the_password_does_not_open():
+    assert export_configs_plan.plan_from(STORE, found(), dict(ARGS, rekey=True))["regenerate"] == "partial_idempotence"
 
 
 def test_plan_refuses_problems_and_unreadable_inputs():

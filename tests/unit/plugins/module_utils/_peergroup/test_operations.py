@@ -399,7 +399,8 @@ def test_regenerate_without_an_existing_document_seals_a_new_one(exported, regen
     assert plan.changed and plan.result["configs"][0]["content_changed"]
 
 
-@pytest.mark.parametrize("regenerate, changed", [("never", False), ("fail", False), ("full_idempotence", False), ("always", True)])
+@pytest.mark.parametrize("regenerate, changed", [
+    ("never", False), ("fail", False), ("partial_idempotence", False), ("full_idempotence", False), ("always", True)])
 def test_regenerate_on_a_document_of_the_same_content(exported, regenerate, changed):
     plan = _export_config(exported, regenerate, exported[3])
     entry = plan.result["configs"][0]
@@ -410,7 +411,7 @@ def test_regenerate_on_a_document_of_the_same_content(exported, regenerate, chan
 
 def test_regenerate_on_a_document_of_other_content(exported):
     assert _export_config(exported, "never", exported[3], include_group_key=False).result["configs"][0]["changed"] is False
-    for regenerate in ("full_idempotence", "always"):
+    for regenerate in ("partial_idempotence", "full_idempotence", "always"):
         entry = _export_config(exported, regenerate, exported[3], include_group_key=False).result["configs"][0]
         assert entry["changed"] and entry["content_changed"]
     with pytest.raises(PeerError) as error:
@@ -434,6 +435,13 @@ def test_a_document_the_password_does_not_open_is_refused(exported, regenerate):
         _export_config(exported, regenerate, exported[3], password="another-password-0000")
     assert error.value.name == "ERROR_INVALID_PASSWORD"
     assert "/x/lab.xml" in error.value.message and "another" not in error.value.message
+
+
+def test_partial_idempotence_rotates_the_password_once(exported):
+    rotated = _export_config(exported, "partial_idempotence", exported[3], password="another-password-0000")
+    assert rotated.changed and not rotated.result["configs"][0]["content_changed"]
+    document = rotated.apply()["configs"][0]["config_xml"].encode()
+    assert not _export_config(exported, "partial_idempotence", document, password="another-password-0000").changed
 
 
 def test_always_reseals_with_a_new_password_and_never_keeps_the_old_seal(exported):
@@ -471,6 +479,8 @@ def test_identity_export_regenerate(exported):
     assert rotated.changed and not rotated.result["content_changed"]
     kept = plan("never", password="another-password-0000")
     assert not kept.changed and kept.result["identity_xml"].encode() == identity_xml
+    assert plan("partial_idempotence", password="another-password-0000").changed
+    assert not plan("partial_idempotence").changed
     with pytest.raises(PeerError) as error:
         plan("full_idempotence", password="another-password-0000")
     assert error.value.name == "ERROR_INVALID_PASSWORD" and "/x/id.xml" in error.value.message
