@@ -13,10 +13,11 @@ try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, summarize
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, predicted_pending, summarize
 
 ARGUMENT_SPEC = {
     "documents": {"type": "list", "elements": "dict", "required": True},
+    "expected": {"type": "list", "elements": "dict", "default": []},
     "store_path": {"type": "path"},
 }
 
@@ -37,15 +38,20 @@ class ActionModule(ActionBase):
             store_args["store_path"] = args["store_path"]
         store = self._execute_module(module_name="peernet.peergroup.store_info", module_args=store_args, task_vars=task_vars)
         readable = not store.get("failed")
+        check_mode = bool(self._task.check_mode)
         # An unreadable store leaves every document pending: each import then refuses with its HRESULT.
-        pending = pending_documents(documents, store if readable else {})
-        result.update(changed=False, pending=pending)
+        if check_mode:
+            pending, predicted = predicted_pending(documents, args["expected"], store if readable else {})
+        else:
+            pending, predicted = pending_documents(documents, store if readable else {}), []
+        # A host that lacks only what the export would write reports that change here, as the real run's import would.
+        result.update(changed=bool(predicted) and not pending, pending=pending, predicted=predicted)
         if not readable:
             result["store_problem"] = store.get("msg", "")
         if not pending:
             # A host that lacks nothing is reported here: the role then gives it no further task.
-            summary = summarize(task_vars["inventory_hostname"], documents, pending, check_mode=self._task.check_mode)
-            facts = {"import_configs_summary": summary, "import_configs_changed": False}
+            summary = summarize(task_vars["inventory_hostname"], documents, pending, check_mode=check_mode, predicted=predicted)
+            facts = {"import_configs_summary": summary, "import_configs_changed": bool(predicted)}
             # Set like ansible.builtin.set_fact sets them: for this play run, not cached as host facts.
             if VariableLayer is not None:
                 self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)

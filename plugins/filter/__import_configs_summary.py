@@ -13,7 +13,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import summarize
 
 
-def import_configs_summary(documents, host, pending=(), identity_results=(), config_results=None, check_mode=False, refusal=None, names=None):
+def import_configs_summary(documents, host, pending=(), identity_results=(), config_results=None, check_mode=False, refusal=None, names=None,
+                           predicted=()):
     """What importing ``documents`` on ``host`` did, as the import_configs role reports it."""
     if not isinstance(documents, list) or not all(isinstance(document, Mapping) for document in documents):
         raise AnsibleFilterError("peernet.peergroup.import_configs_summary expects the role's list of documents")
@@ -21,7 +22,7 @@ def import_configs_summary(documents, host, pending=(), identity_results=(), con
     results = identity_results.get("results", []) if isinstance(identity_results, Mapping) else identity_results
     if names is not None and not isinstance(names, Mapping):
         raise AnsibleFilterError("peernet.peergroup.import_configs_summary expects names as a dict")
-    return summarize(host, documents, list(pending), results, config_results, bool(check_mode), refusal, names)
+    return summarize(host, documents, list(pending), results, config_results, bool(check_mode), refusal, names, list(predicted))
 
 
 class FilterModule(object):

@@ -47,6 +47,17 @@ options:
     type: list
     elements: dict
     required: true
+  expected:
+    description:
+      - Check mode only. The documents the export before this role would write with new content (the
+        export_configs role's C(export_configs_content_changes)), each with C(kind), C(label) (its file
+        name), C(identity), C(group) and C(digest) (V(null) when it would be sealed anew).
+      - Each stands in for the listed document of the same label; one the store lacks is counted in
+        RV(predicted), so check mode predicts what the real run imports although the export wrote nothing.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -72,6 +83,14 @@ pending:
   returned: always
   type: list
   elements: dict
+predicted:
+  description:
+    - Check mode only. The O(expected) documents the store lacks; they have no document to import yet. A
+      host that lacks only these is reported as changed by this task.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
 store_problem:
   description: Why the store could not be read; every valid document is then pending.
   returned: when the store could not be read
@@ -82,7 +101,7 @@ ansible_facts:
   type: dict
   contains:
     import_configs_changed:
-      description: Always V(false) here.
+      description: V(false) here, unless check mode predicts documents (RV(predicted)).
       type: bool
     import_configs_summary:
       description:

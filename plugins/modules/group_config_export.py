@@ -16,7 +16,8 @@ description:
   - For the group owner the document carries the group private key, sealed, unless
     O(include_group_key=false).
   - Idempotent when O(dest) exists and opens with O(password) to the same content; a fresh salt and
-    nonce make every new document's bytes differ, so bytes are never compared.
+    nonce make every new document's bytes differ, so bytes are never compared. O(regenerate) decides
+    what happens to an existing O(dest).
   - O(configs) exports many memberships in one call and derives the password key once for all of them.
 author:
   - peernet.peergroup contributors (@peernet)
@@ -31,7 +32,9 @@ attributes:
     details: Check mode opens existing files to decide, but seals nothing, so RV(config_xml) is V(null) for documents that would change.
   diff_mode:
     support: full
-    details: The diff shows the exported metadata (names, cloud, scope, flags, chain fingerprints, validity).
+    details:
+      - The diff shows the exported metadata (names, cloud, scope, flags, roles, chain fingerprints, validity), before as
+        read from the document at O(dest) without the password, after as exported.
   platform:
     platforms: posix
   safe_file_operations:
@@ -59,6 +62,24 @@ options:
     description: For the group owner, include the sealed group private key (the importer becomes an owner).
     type: bool
     default: true
+  regenerate:
+    description:
+      - What to do with a document already at O(dest) (or O(configs[].dest)), in the style of
+        community.crypto's C(regenerate).
+      - V(never) keeps it as it is, whatever it holds, and returns it.
+      - V(fail) keeps it when it opens with O(password) to the same content and fails with
+        C(PEER_E_ALREADY_EXISTS) when it would be sealed anew.
+      - V(full_idempotence) seals it anew only when its content differs (or it cannot be read). A document
+        O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed, since a
+        mistyped password must not silently re-seal every document.
+      - V(partial_idempotence) is V(full_idempotence) that also seals anew a document O(password) does not
+        open (a password rotation that converges, so a re-run changes nothing).
+      - V(always) seals it anew every run.
+      - With O(configs), one refused document fails the whole call before anything is written.
+    type: str
+    choices: [never, fail, partial_idempotence, full_idempotence, always]
+    default: full_idempotence
+    version_added: 0.2.0
   configs:
     description:
       - Several memberships to export in one call (one key derivation for all).
@@ -158,8 +179,14 @@ configs:
       description: Where the document was written, if anywhere.
       type: str
     changed:
-      description: Whether this document was (or would be) written anew.
+      description: Whether this document was (or would be) sealed anew.
       type: bool
+    content_changed:
+      description:
+        - Whether what a target imports from this document differs from the document that was at O(dest) (or
+          there was none). A new seal over the same content (O(regenerate=always)) is no change for targets.
+      type: bool
+      version_added: 0.2.0
     controller_dest:
       version_added: 0.2.0
       description: The controller file of this document, if any.
@@ -180,6 +207,11 @@ configs:
     group_key_included:
       description: Whether the document carries the group key.
       type: bool
+    roles:
+      description: The roles of the leaf GMC.
+      type: list
+      elements: str
+      version_added: 0.2.0
     chain_fingerprints:
       description: SHA-256 fingerprints of the chain, root first.
       type: list
@@ -205,6 +237,7 @@ def main():
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
             include_group_key=dict(type="bool", default=True),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
             configs=dict(
                 type="list",
@@ -234,11 +267,11 @@ def main():
     def make_plan(store):
         requests = [
             operations.ExportRequest(
-                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE)
+                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE), item["dest"]
             )
             for item in items
         ]
-        return operations.plan_group_config_export(store, requests, KeyCache(params["password"]))
+        return operations.plan_group_config_export(store, requests, KeyCache(params["password"]), params["regenerate"])
 
     def finish(result, changed):
         for item, entry in zip(items, result["configs"]):

@@ -16,6 +16,7 @@ description:
     HMAC-SHA256) plus our integrity seal (see C(docs/format.md)).
   - A target needs the identity before it can import that identity's group configurations.
   - Idempotent when O(dest) exists and opens with O(password) to the same identity and key.
+    O(regenerate) decides what happens to an existing O(dest).
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -49,6 +50,21 @@ options:
       - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
         link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
     type: path
+  regenerate:
+    description:
+      - What to do with a document already at O(dest), in the style of community.crypto's C(regenerate).
+      - V(never) keeps it as it is, whatever it holds, and returns it.
+      - V(fail) keeps it when it opens with O(password) to the same identity and fails with
+        C(PEER_E_ALREADY_EXISTS) when it would be sealed anew.
+      - V(full_idempotence) seals it anew only when it holds another identity (or cannot be read). A document
+        O(password) does not open is refused with C(ERROR_INVALID_PASSWORD) and nothing is changed.
+      - V(partial_idempotence) is V(full_idempotence) that also seals anew a document O(password) does not
+        open (a password rotation that converges, so a re-run changes nothing).
+      - V(always) seals it anew every run.
+    type: str
+    choices: [never, fail, partial_idempotence, full_idempotence, always]
+    default: full_idempotence
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -65,6 +81,13 @@ identity_peer_name:
   description: The exported identity.
   returned: success
   type: str
+content_changed:
+  description:
+    - Whether a target would lack what the document holds, because there was no document at O(dest) or it
+      held another identity. A new seal over the same identity (O(regenerate=always)) is no change for targets.
+  returned: success
+  type: bool
+  version_added: 0.2.0
 identity_xml:
   description:
     - The sealed document; it holds the private key encrypted under the password.
@@ -97,6 +120,7 @@ def main():
             identity=dict(type="str", required=True),
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
         ),
         supports_check_mode=True,
@@ -115,7 +139,8 @@ def main():
     module_support.run_plan(
         module,
         lambda store: operations.plan_identity_export(
-            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE)
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE),
+            params["regenerate"], dest,
         ),
         finish,
     )

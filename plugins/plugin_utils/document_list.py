@@ -17,9 +17,10 @@ import os
 from collections.abc import Mapping
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.exports import DOCUMENT_SUFFIXES, password_key
 
 # What a folder of exported documents holds, by kind (the export_configs role writes these names).
-FOLDER_PATTERNS = {"identity": "*.peeridentity.xml", "config": "*.peergroupconfig.xml"}
+FOLDER_PATTERNS = {kind: "*" + suffix for kind, suffix in DOCUMENT_SUFFIXES.items()}
 DOCUMENT_TYPES = {"identity": "PEERIDENTITYEXPORT", "config": "PEERGROUPCONFIG"}
 
 
@@ -65,13 +66,6 @@ def _document(source, read_text, describe, password_names):
     except PeerError as exc:
         info = {"valid": False, "problem": exc.message, "hresult": exc.as_dict()}
     group = info.get("group_peer_name")
-    classifier = group.partition(".")[2] if group else None
-    if group in password_names:
-        password_key = group
-    elif classifier in password_names:
-        password_key = classifier
-    else:
-        password_key = ""
     hresult_name = (info.get("hresult") or {}).get("name", "E_INVALIDARG")
     return {
         "kind": source["kind"],
@@ -82,7 +76,7 @@ def _document(source, read_text, describe, password_names):
         "reason": "%s: %s (%s)" % (source["label"], hresult_name, info.get("problem") or "unreadable"),
         "identity": info.get("identity_peer_name"),
         "group": group,
-        "password_key": password_key,
+        "password_key": password_key(group, password_names),
         "digest": info.get("digest"),
         "not_after": info.get("not_after"),
     }

@@ -81,6 +81,24 @@ def pending_documents(documents, store):
     return pending
 
 
+def predicted_pending(documents, expected, store):
+    """``(pending, predicted)`` in check mode, where the export before the import wrote nothing.
+
+    ``expected`` are the documents the export would write with new content (the export_configs
+    role's ``export_configs_content_changes``: ``kind``, ``label``, ``identity``, ``group``,
+    ``digest`` or None). Each stands in for the listed document of the same label, whose content
+    the real run replaces; the store holds one by the same rules as pending_documents (a
+    configuration of unknown digest is never held). ``pending`` are the listed documents still
+    to import, ``predicted`` the expected ones, without a document to import in check mode.
+    """
+    labels = set(entry["label"] for entry in expected)
+    stand_ins = [dict(entry, valid=True, path=None, content=None, predicted=True) for entry in expected]
+    listed = [document for document in documents if document["label"] not in labels]
+    pending = pending_documents(listed + stand_ins, store)
+    return ([document for document in pending if not document.get("predicted")],
+            [document for document in pending if document.get("predicted")])
+
+
 def batch_plans(plans):
     """Which hosts of a batch lack a document, which lack nothing, and the latter's lines.
 
@@ -139,7 +157,8 @@ def failure_lines(host, refused):
     return lines
 
 
-def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None, names=None):
+def summarize(host, documents, pending, identity_results=(), config_results=None, check_mode=False, refusal=None, names=None,
+              predicted=()):
     """What happened to every document on ``host``, with a one-line summary.
 
     ``pending`` are the documents the store lacked; the others count as unchanged.
@@ -152,6 +171,9 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
     identity while the import task reported no change: the role's summary task then reports it, so
     check mode counts as many changed tasks as the real run. ``diff`` has the lines of ``diff_lines``
     for every document imported (or that would be), from the modules' diffs in diff mode.
+    ``predicted`` (check mode) are the documents the export would write that the store lacks
+    (predicted_pending): they would be imported, and they stand in for the listed documents of
+    the same label.
     """
     names = dict(ROLE_NAMES, **(names or {}))
     if refusal:
@@ -164,6 +186,11 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
 
     imported, unchanged, refused, arriving, after_identity, diff = [], [], [], set(), 0, []
     skipped = [document["reason"] for document in documents if not document["valid"]]
+    replaced = set(document["label"] for document in predicted)
+    for document in predicted:
+        imported.append(document["label"] + " (after the export)")
+        if document["kind"] == "identity":
+            arriving.add(document["identity"])
     for result in identity_results:
         label = result["item"]["label"]
         # Every successful identity import returns the peer name.
@@ -175,7 +202,8 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
             diff.extend(diff_lines(label, result.get("diff")))
         else:
             unchanged.append(label)
-    unchanged.extend(document["label"] for document in documents if document["valid"] and document not in pending)
+    unchanged.extend(document["label"] for document in documents
+                     if document["valid"] and document not in pending and document["label"] not in replaced)
 
     pending_configs = [document for document in pending if document["kind"] == "config"]
     # Without per-document results the whole call failed (unreadable src, missing requirement...).
@@ -198,7 +226,7 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         else:
             unchanged.append(document["label"])
 
-    if not documents:
+    if not documents and not predicted:
         parts = ["no document to import yet (check mode: the export writes them in a real run)"]
     else:
         parts = [
@@ -210,7 +238,9 @@ def summarize(host, documents, pending, identity_results=(), config_results=None
         ]
         if skipped:
             parts.append("skipped %d invalid (%s)" % (len(skipped), ", ".join(skipped)))
-    unreported_change = bool(after_identity) and not (config_results or {}).get("changed")
+    # Configurations the export would write have no document to import in check mode either.
+    predicted_configs = any(document["kind"] == "config" for document in predicted)
+    unreported_change = bool(after_identity or predicted_configs) and not (config_results or {}).get("changed")
     return {"imported": imported, "unchanged": unchanged, "refused": refused, "skipped": skipped,
             "line": "%s: %s" % (host, ", ".join(parts)), "failures": failure_lines(host, refused),
             "unreported_change": unreported_change, "diff": diff}

@@ -26,6 +26,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
 
 SCOPES = ("global", "site-local", "link-local")
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
+# What an export does with a document already at its dest (community.crypto's regenerate).
+REGENERATE_POLICIES = ("never", "fail", "partial_idempotence", "full_idempotence", "always")
 DEFAULT_CLOUD = "Global_"
 
 
@@ -385,15 +387,25 @@ def _config_from_record(record):
 def config_summary(config):
     """Non-secret metadata of a ``GroupConfig``."""
     chain = [certs.certificate_from_der(der) for der in config.chain]
+    return _document_summary(config, config.group_key is not None, chain)
+
+
+def _sealed_summary(sealed):
+    """Non-secret metadata of a PEERGROUPCONFIG read without the password, as config_summary."""
+    return _document_summary(sealed, sealed.group_key_included, sealed.certificates)
+
+
+def _document_summary(fields, group_key_included, chain):
     leaf = chain[-1]
     return {
-        "identity_peer_name": config.identity_peer_name,
-        "group_peer_name": config.group_peer_name,
-        "cloud": config.cloud,
-        "scope": config.scope,
-        "cloud_flags": config.cloud_flags,
-        "group_friendly_name": config.group_friendly_name,
-        "group_key_included": config.group_key is not None,
+        "identity_peer_name": fields.identity_peer_name,
+        "group_peer_name": fields.group_peer_name,
+        "cloud": fields.cloud,
+        "scope": fields.scope,
+        "cloud_flags": fields.cloud_flags,
+        "group_friendly_name": fields.group_friendly_name,
+        "group_key_included": group_key_included,
+        "roles": certs.roles_of(leaf),
         "chain_subjects": [certs.subject_text(cert) for cert in chain],
         "chain_fingerprints": [certs.fingerprint(cert) for cert in chain],
         "not_before": _iso(certs.not_before_of(leaf)),
@@ -401,37 +413,101 @@ def config_summary(config):
     }
 
 
-def _same_content(existing_bytes, config, cache):
-    """True when an existing document opens with the password to ``config``.
+def _public_content(sealed):
+    """What a target takes from a PEERGROUPCONFIG, read without the password.
 
-    Any failure to read or open it counts as different, like openssl_pkcs12. The group key is
-    only compared with the store's (checked when it entered the store), so it is not checked again.
+    The group key is the only sealed field, and the group peer name commits to it: whether it
+    is included is all that can differ.
     """
+    return (sealed.identity_peer_name, sealed.group_peer_name, sealed.cloud, sealed.scope, sealed.cloud_flags,
+            tuple(certs.certificate_to_der(cert) for cert in sealed.certificates), sealed.group_friendly_name,
+            sealed.group_key_included)
+
+
+def _config_content(config):
+    return (config.identity_peer_name, config.group_peer_name, config.cloud, config.scope, config.cloud_flags,
+            tuple(config.chain), config.group_friendly_name, config.group_key is not None)
+
+
+def _read_sealed(existing):
+    """The existing document read without the password, or None when there is none or it is unreadable."""
+    if existing is None:
+        return None
     try:
-        current = documents.parse_group_config(existing_bytes).open(cache, check_key=False)
+        return documents.parse_group_config(existing)
     except PeerError:
-        return False
-    return not current.diff_fields(config)
+        return None
+
+
+def _config_decision(existing, sealed, config, cache, regenerate, dest_label):
+    """``(reseal, content_changed)`` for one document under the ``regenerate`` policy."""
+    if existing is None:
+        return True, True
+    content_changed = sealed is None or _public_content(sealed) != _config_content(config)
+    if regenerate == "never":
+        return False, False
+    if regenerate == "always":
+        return True, content_changed
+    same = False
+    if sealed is not None:
+        # Failures other than the password (an altered or unreadable file) count as different, like openssl_pkcs12.
+        try:
+            same = not sealed.open(cache, check_key=False).diff_fields(config)
+        except PeerError as exc:
+            _refuse_wrong_password(exc, dest_label, regenerate)
+    return _reseal_or_refuse(same, content_changed, regenerate, dest_label)
+
+
+def _dest_label(dest):
+    return "dest %s" % dest if dest else "the existing document"
+
+
+def _refuse_wrong_password(exc, dest_label, regenerate):
+    """A document the password does not open is kept: a mistyped password must not re-seal everything.
+
+    Only partial_idempotence, a password rotation, seals it anew.
+    """
+    if exc.name == "ERROR_INVALID_PASSWORD" and regenerate != "partial_idempotence":
+        raise PeerError(
+            "ERROR_INVALID_PASSWORD",
+            "the password does not open %s; nothing was changed (regenerate=partial_idempotence re-seals it with this password)" % dest_label,
+        ) from None
+
+
+def _reseal_or_refuse(same, content_changed, regenerate, dest_label):
+    if same:
+        return False, False
+    if regenerate == "fail":
+        raise PeerError("PEER_E_ALREADY_EXISTS", "%s would be sealed anew and regenerate=fail; nothing was changed" % dest_label)
+    return True, content_changed
 
 
 class ExportRequest(object):
-    """One ``(identity, group)`` to export, with the bytes at ``dest`` if any."""
+    """One ``(identity, group)`` to export, with the bytes at ``dest`` (and its path, for messages) if any."""
 
-    def __init__(self, identity, group, include_group_key=True, existing=None):
+    def __init__(self, identity, group, include_group_key=True, existing=None, dest=None):
         self.identity = identity
         self.group = group
         self.include_group_key = include_group_key
         self.existing = existing
+        self.dest = dest
 
 
-def plan_group_config_export(store, requests, cache):
+def plan_group_config_export(store, requests, cache, regenerate="full_idempotence"):
     """Plan one export per request; a batch pays one KDF for all new documents.
 
-    The result's ``configs`` list has, per request, its metadata, ``changed`` and
+    ``regenerate`` (REGENERATE_POLICIES) decides what happens to an existing document: kept
+    (never), sealed anew when its content differs (full_idempotence, fail refuses instead), also
+    when the password does not open it (partial_idempotence, a rotation that converges) or
+    always sealed anew. A document the password does not open is refused under fail and
+    full_idempotence. The result's ``configs`` list has, per request, its
+    metadata, ``changed`` (sealed anew), ``content_changed`` (what a target imports differs) and
     ``config_xml`` (sealed, safe to return) once known.
     """
+    if regenerate not in REGENERATE_POLICIES:
+        raise PeerError("E_INVALIDARG", "regenerate must be one of %s" % ", ".join(REGENERATE_POLICIES))
     cache.check_sealing()
-    items = []
+    items, before = [], []
     for request in requests:
         str(peername.parse(request.identity))
         str(peername.parse(request.group))
@@ -444,15 +520,17 @@ def plan_group_config_export(store, requests, cache):
         config = _config_from_record(record)
         if not request.include_group_key:
             config = config._replace(group_key=None)
-        unchanged = request.existing is not None and _same_content(request.existing, config, cache)
-        items.append((request, config, unchanged))
+        sealed = _read_sealed(request.existing)
+        reseal, content_changed = _config_decision(request.existing, sealed, config, cache, regenerate, _dest_label(request.dest))
+        items.append((request, config, reseal, content_changed))
+        before.append(_sealed_summary(sealed) if sealed is not None else {})
 
     def render_all(seal_key):
         configs = []
-        for request, config, unchanged in items:
+        for request, config, reseal, content_changed in items:
             entry = config_summary(config)
-            entry["changed"] = not unchanged
-            if unchanged:
+            entry.update(changed=reseal, content_changed=content_changed)
+            if not reseal:
                 entry["config_xml"] = request.existing.decode("utf-8")
             elif seal_key is not None:
                 entry["config_xml"] = documents.render_group_config(config, seal_key).decode("utf-8")
@@ -461,11 +539,11 @@ def plan_group_config_export(store, requests, cache):
             configs.append(entry)
         return configs
 
-    changed = any(not unchanged for _request, _config, unchanged in items)
+    changed = any(reseal for _request, _config, reseal, _content in items)
     # Sealing needs a key: derive it only when something is new, never in check mode.
     result = {"configs": render_all(None)}
-    before = [config_summary(config) for request, config, unchanged in items if unchanged]
-    after = [config_summary(config) for request, config, unchanged in items]
+    # One entry per request in both lists; the diff shows the document at dest as read without the password.
+    after = [config_summary(config) for request, config, reseal, _content in items]
 
     def apply():
         return {"configs": render_all(cache.new_key())}
@@ -663,22 +741,21 @@ def _renewal_refusals(stored, chain, downgrades):
 # --- identity export / import -----------------------------------------------
 
 
-def plan_identity_export(store, peer_name, cache, existing=None):
+def plan_identity_export(store, peer_name, cache, existing=None, regenerate="full_idempotence", dest=None):
+    """Plan an identity export under ``regenerate``, as plan_group_config_export does.
+
+    ``content_changed`` in the result: a target lacks what the document holds. The peer name
+    commits to the key, so an existing document for the same peer name holds the same identity.
+    """
+    if regenerate not in REGENERATE_POLICIES:
+        raise PeerError("E_INVALIDARG", "regenerate must be one of %s" % ", ".join(REGENERATE_POLICIES))
     cache.check_sealing()
     identity = _require_identity(store, peer_name)
     summary = identity.public_fields()
-    if existing is not None:
-        try:
-            name, key_der, cert_der = documents.parse_identity_export(existing).open(cache)
-            unchanged = (name, key_der, cert_der) == (
-                identity.peer_name,
-                _normalised_key(identity.private_key),
-                identity.certificate,
-            )
-        except PeerError:
-            unchanged = False
-        if unchanged:
-            return Plan(False, summary, summary, {"identity_peer_name": peer_name, "identity_xml": existing.decode("utf-8")})
+    reseal, content_changed = _identity_decision(existing, identity, cache, regenerate, _dest_label(dest))
+    result = {"identity_peer_name": peer_name, "content_changed": content_changed}
+    if not reseal:
+        return Plan(False, summary, summary, dict(result, identity_xml=existing.decode("utf-8")))
 
     def apply():
         key = certs.private_key_from_der(identity.private_key, validate=False)  # from the store, checked on entry
@@ -687,7 +764,28 @@ def plan_identity_export(store, peer_name, cache, existing=None):
         return {"identity_xml": document.decode("utf-8")}
 
     before = summary if existing is not None else {}
-    return Plan(True, before, summary, {"identity_peer_name": peer_name, "identity_xml": None}, apply)
+    return Plan(True, before, summary, dict(result, identity_xml=None), apply)
+
+
+def _identity_decision(existing, identity, cache, regenerate, dest_label):
+    if existing is None:
+        return True, True
+    try:
+        parsed = documents.parse_identity_export(existing)
+    except PeerError:
+        parsed = None
+    content_changed = parsed is None or parsed.peer_name != identity.peer_name
+    if regenerate == "never":
+        return False, False
+    if regenerate == "always":
+        return True, content_changed
+    same = False
+    if parsed is not None:
+        try:
+            same = parsed.open(cache) == (identity.peer_name, _normalised_key(identity.private_key), identity.certificate)
+        except PeerError as exc:
+            _refuse_wrong_password(exc, dest_label, regenerate)
+    return _reseal_or_refuse(same, content_changed, regenerate, dest_label)
 
 
 def _normalised_key(private_key_der):

@@ -107,3 +107,20 @@ def test_documents_are_required():
     with pytest.raises(AnsibleActionFail, match="documents"):
         action.run(task_vars={"inventory_hostname": "node1"})
     action._execute_module.assert_not_called()
+
+
+def test_check_mode_counts_what_the_export_would_write_and_reports_the_change():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"])])
+    new_config = config_document("test-lab.peergroupconfig.xml", group="c" * 40 + ".test-lab")
+    entry = {key: new_config[key] for key in ("kind", "label", "identity", "group")}
+    args = {"documents": [IDENTITY, CONFIG], "expected": [dict(entry, digest=None)]}
+    action = make_action(args, store, check_mode=True)
+    result = action.run(task_vars={"inventory_hostname": "node1"})
+    assert result["pending"] == [] and [document["label"] for document in result["predicted"]] == [new_config["label"]]
+    assert result["changed"] is True
+    facts = published_facts(action, result)
+    assert facts["import_configs_changed"] is True
+    assert facts["import_configs_summary"]["line"].startswith("node1: would import 1 (test-lab.peergroupconfig.xml")
+    # A real run ignores the prediction: the export wrote the documents before.
+    real = make_action(args, store).run(task_vars={"inventory_hostname": "node1"})
+    assert real["predicted"] == [] and real["changed"] is False

@@ -80,6 +80,45 @@ def test_group_config_export_writes_each_dest_private_and_keeps_an_unchanged_one
     assert mode_and_inode(dest) == first
 
 
+def test_regenerate_option_guards_and_rotates_an_existing_dest(capsys, tmp_path, store_path, keys):
+    sealed = documents.render_group_config(group_config(keys[0], keys[1]), KeyCache(PASSWORD).new_key()).decode()
+    run_module(capsys, group_config_import, dict(store_path=store_path, password=PASSWORD, config_xml=sealed))
+    group = documents.parse_group_config(sealed.encode()).group_peer_name
+    dest = str(tmp_path / "farm.xml")
+    item = dict(identity=identity_record(keys[0]).peer_name, group=group, dest=dest)
+    run_module(capsys, group_config_export, dict(store_path=store_path, password=PASSWORD, configs=[item]))
+    document = read(dest)
+    rotated_password = "unit-export-files-rotated-9c2b"
+
+    def export(regenerate, check_mode=False):
+        args = dict(store_path=store_path, password=rotated_password, regenerate=regenerate, configs=[item])
+        return module_runner.run_module(capsys, group_config_export, args, check_mode, secrets=(PASSWORD, rotated_password))
+
+    refused = export("full_idempotence")
+    assert refused["failed"] and refused["hresult"]["name"] == "ERROR_INVALID_PASSWORD"
+    assert read(dest) == document
+    assert export("never")["changed"] is False
+    predicted = export("always", check_mode=True)
+    assert predicted["changed"] is True and predicted["configs"][0]["content_changed"] is False
+    assert read(dest) == document
+    rotated = export("always")
+    assert rotated["changed"] is True and rotated["configs"][0]["content_changed"] is False
+    assert read(dest) != document
+    assert export("full_idempotence")["changed"] is False
+
+
+def test_identity_export_regenerate_and_content_changed(capsys, tmp_path, store_path, keys):
+    dest = str(tmp_path / "me.identity.xml")
+    args = dict(store_path=store_path, identity=identity_record(keys[0]).peer_name, password=PASSWORD, dest=dest)
+    assert run_module(capsys, identity_export, args)["content_changed"] is True
+    document = read(dest)
+    again = run_module(capsys, identity_export, dict(args, regenerate="always"))
+    assert again["changed"] is True and again["content_changed"] is False
+    assert read(dest) != document
+    refused = run_module(capsys, identity_export, dict(args, password="unit-export-files-other-0000"))
+    assert refused["failed"] and refused["hresult"]["name"] == "ERROR_INVALID_PASSWORD"
+
+
 def expired(_signum, _frame):
     raise AssertionError("the module blocked on the FIFO")
 

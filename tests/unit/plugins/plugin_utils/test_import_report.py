@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import batch_plans, pending_documents, summarize
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import batch_plans, pending_documents, predicted_pending, summarize
 from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
     GROUP,
     MEMBER,
@@ -109,6 +109,53 @@ def test_check_mode_reports_no_extra_change_when_the_import_task_reported_one():
     assert len(summary["imported"]) == 3 and not summary["unreported_change"]
     nothing = summarize("node1", [IDENTITY, CONFIG], [], check_mode=True)
     assert not nothing["unreported_change"]
+
+
+def expected(document, digest=None):
+    """An export_configs_content_changes entry for ``document``."""
+    return {"kind": document["kind"], "label": document["label"], "identity": document["identity"], "group": document["group"], "digest": digest}
+
+
+def test_check_mode_predicts_a_new_configuration_the_export_would_write():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"])])
+    new_config = config_document("test-lab.peergroupconfig.xml", group=OTHER_GROUP)
+    pending, predicted = predicted_pending([IDENTITY, CONFIG], [expected(new_config)], store)
+    assert pending == [] and [document["label"] for document in predicted] == [new_config["label"]]
+    assert predicted[0]["predicted"] and predicted[0]["path"] is None
+    summary = summarize("node1", [IDENTITY, CONFIG], pending, check_mode=True, predicted=predicted)
+    assert summary["line"] == "node1: would import 1 (test-lab.peergroupconfig.xml (after the export)), unchanged 2, refused 0"
+
+
+def test_a_predicted_document_stands_in_for_the_listed_one_of_its_label():
+    store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"])])
+    # New content for a document the target holds: it would be imported.
+    pending, predicted = predicted_pending([IDENTITY, CONFIG], [expected(CONFIG)], store)
+    assert pending == [] and [document["label"] for document in predicted] == [CONFIG["label"]]
+    summary = summarize("node1", [IDENTITY, CONFIG], pending, check_mode=True, predicted=predicted)
+    assert summary["unchanged"] == [IDENTITY["label"]]
+    # The very bytes the target imported last time, written anew on the controller: nothing to import.
+    pending, predicted = predicted_pending([IDENTITY, CONFIG], [expected(CONFIG, CONFIG["digest"]), expected(IDENTITY)], store)
+    assert (pending, predicted) == ([], [])
+
+
+def test_a_fresh_target_imports_the_listed_documents_and_the_predicted_ones():
+    new_config = config_document("test-lab.peergroupconfig.xml", group=OTHER_GROUP)
+    pending, predicted = predicted_pending([IDENTITY, CONFIG], [expected(new_config)], store_holding())
+    assert pending == [IDENTITY, CONFIG] and len(predicted) == 1
+    identity_results = [{"item": IDENTITY, "changed": True, "identity_peer_name": MEMBER}]
+    config_results = {"configs": [failure("PEER_E_NOT_FOUND", "no such identity")]}
+    summary = summarize("node1", [IDENTITY, CONFIG], pending, identity_results, config_results, check_mode=True, predicted=predicted)
+    assert summary["line"].startswith("node1: would import 3 (") and summary["refused"] == []
+    assert summary["unreported_change"]
+
+
+def test_a_predicted_identity_lets_its_configurations_wait_for_it():
+    new_identity = identity_document("other.peeridentity.xml", identity="e" * 40 + ".other")
+    _pending, predicted = predicted_pending([], [expected(new_identity)], store_holding())
+    config_results = {"configs": [failure("PEER_E_NOT_FOUND", "no such identity")]}
+    other_config = dict(CONFIG, identity=new_identity["identity"])
+    summary = summarize("node1", [other_config], [other_config], (), config_results, check_mode=True, predicted=predicted)
+    assert summary["refused"] == [] and len(summary["imported"]) == 2
 
 
 def test_a_refused_password_refuses_all_and_names_the_document_checked():

@@ -369,8 +369,126 @@ def test_export_batch_derives_once_and_is_idempotent(tmp_path):
         again = operations.plan_group_config_export(store, requests, again_cache)
         assert not again.changed
         assert again_cache.derivations == 1
-        wrong = operations.plan_group_config_export(store, requests, KeyCache("not-the-password-0000"))
-        assert wrong.changed
+        with pytest.raises(PeerError) as error:
+            operations.plan_group_config_export(store, requests, KeyCache("not-the-password-0000"))
+        assert error.value.name == "ERROR_INVALID_PASSWORD"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A source store with one owned group, and its group configuration and identity documents."""
+    store = _open(tmp_path_factory.mktemp("exported"))
+    owner = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+    group = operations.plan_group_present(store, owner, "lab").apply()["group_peer_name"]
+    cache = KeyCache(PASSWORD)
+    config_xml = operations.plan_group_config_export(store, [operations.ExportRequest(owner, group)], cache).apply()["configs"][0]["config_xml"]
+    identity_xml = operations.plan_identity_export(store, owner, cache).apply()["identity_xml"]
+    yield store, owner, group, config_xml.encode(), identity_xml.encode()
+    store.close()
+
+
+def _export_config(exported, regenerate, existing, password=PASSWORD, include_group_key=True):
+    store, owner, group = exported[:3]
+    request = operations.ExportRequest(owner, group, include_group_key=include_group_key, existing=existing, dest="/x/lab.xml")
+    return operations.plan_group_config_export(store, [request], KeyCache(password), regenerate=regenerate)
+
+
+@pytest.mark.parametrize("regenerate", operations.REGENERATE_POLICIES)
+def test_regenerate_without_an_existing_document_seals_a_new_one(exported, regenerate):
+    plan = _export_config(exported, regenerate, None)
+    assert plan.changed and plan.result["configs"][0]["content_changed"]
+
+
+@pytest.mark.parametrize("regenerate, changed", [
+    ("never", False), ("fail", False), ("partial_idempotence", False), ("full_idempotence", False), ("always", True)])
+def test_regenerate_on_a_document_of_the_same_content(exported, regenerate, changed):
+    plan = _export_config(exported, regenerate, exported[3])
+    entry = plan.result["configs"][0]
+    assert (plan.changed, entry["changed"]) == (changed, changed)
+    # A new seal over the same content is nothing a target would import.
+    assert not entry["content_changed"]
+
+
+def test_regenerate_on_a_document_of_other_content(exported):
+    assert _export_config(exported, "never", exported[3], include_group_key=False).result["configs"][0]["changed"] is False
+    for regenerate in ("partial_idempotence", "full_idempotence", "always"):
+        entry = _export_config(exported, regenerate, exported[3], include_group_key=False).result["configs"][0]
+        assert entry["changed"] and entry["content_changed"]
+    with pytest.raises(PeerError) as error:
+        _export_config(exported, "fail", exported[3], include_group_key=False)
+    assert error.value.name == "PEER_E_ALREADY_EXISTS" and "/x/lab.xml" in error.value.message
+
+
+def test_export_diff_shows_the_document_at_dest_against_the_new_one(exported):
+    plan = _export_config(exported, "full_idempotence", exported[3], include_group_key=False)
+    before, after = plan.diff_before["configs"][0], plan.diff_after["configs"][0]
+    assert (before["group_key_included"], after["group_key_included"]) == (True, False)
+    assert before["roles"] == after["roles"] and "administrator" in after["roles"]
+    assert before["chain_fingerprints"] == after["chain_fingerprints"] and before["not_after"] == after["not_after"]
+    # Without a document at dest the diff has an empty before, one per request.
+    assert _export_config(exported, "full_idempotence", None).diff_before == {"configs": [{}]}
+
+
+@pytest.mark.parametrize("regenerate", ["fail", "full_idempotence"])
+def test_a_document_the_password_does_not_open_is_refused(exported, regenerate):
+    with pytest.raises(PeerError) as error:
+        _export_config(exported, regenerate, exported[3], password="another-password-0000")
+    assert error.value.name == "ERROR_INVALID_PASSWORD"
+    assert "/x/lab.xml" in error.value.message and "another" not in error.value.message
+
+
+def test_partial_idempotence_rotates_the_password_once(exported):
+    rotated = _export_config(exported, "partial_idempotence", exported[3], password="another-password-0000")
+    assert rotated.changed and not rotated.result["configs"][0]["content_changed"]
+    document = rotated.apply()["configs"][0]["config_xml"].encode()
+    assert not _export_config(exported, "partial_idempotence", document, password="another-password-0000").changed
+
+
+def test_always_reseals_with_a_new_password_and_never_keeps_the_old_seal(exported):
+    rotated = _export_config(exported, "always", exported[3], password="another-password-0000")
+    assert rotated.changed and not rotated.result["configs"][0]["content_changed"]
+    kept = _export_config(exported, "never", exported[3], password="another-password-0000")
+    assert not kept.changed and kept.result["configs"][0]["config_xml"].encode() == exported[3]
+
+
+def test_an_unreadable_document_is_sealed_anew_unless_the_policy_refuses(exported):
+    entry = _export_config(exported, "full_idempotence", b"not a document").result["configs"][0]
+    assert entry["changed"] and entry["content_changed"]
+    with pytest.raises(PeerError) as error:
+        _export_config(exported, "fail", b"not a document")
+    assert error.value.name == "PEER_E_ALREADY_EXISTS"
+
+
+def test_an_unknown_regenerate_policy_is_refused(exported):
+    for plan in (lambda: _export_config(exported, "sometimes", None),
+                 lambda: operations.plan_identity_export(exported[0], exported[1], KeyCache(PASSWORD), regenerate="sometimes")):
+        with pytest.raises(PeerError) as error:
+            plan()
+        assert error.value.name == "E_INVALIDARG"
+
+
+def test_identity_export_regenerate(exported):
+    store, owner, _group, _config_xml, identity_xml = exported
+
+    def plan(regenerate, existing=identity_xml, password=PASSWORD):
+        return operations.plan_identity_export(store, owner, KeyCache(password), existing=existing, regenerate=regenerate, dest="/x/id.xml")
+
+    assert plan("full_idempotence", existing=None).result["content_changed"]
+    assert not plan("full_idempotence").changed and not plan("fail").changed
+    rotated = plan("always", password="another-password-0000")
+    assert rotated.changed and not rotated.result["content_changed"]
+    kept = plan("never", password="another-password-0000")
+    assert not kept.changed and kept.result["identity_xml"].encode() == identity_xml
+    assert plan("partial_idempotence", password="another-password-0000").changed
+    assert not plan("partial_idempotence").changed
+    with pytest.raises(PeerError) as error:
+        plan("full_idempotence", password="another-password-0000")
+    assert error.value.name == "ERROR_INVALID_PASSWORD" and "/x/id.xml" in error.value.message
+    unreadable = plan("full_idempotence", existing=b"garbage")
+    assert unreadable.changed and unreadable.result["content_changed"]
+    with pytest.raises(PeerError) as error:
+        plan("fail", existing=b"garbage")
+    assert error.value.name == "PEER_E_ALREADY_EXISTS"
 
 
 def test_identity_export_import_roundtrip(tmp_path):
