@@ -15,7 +15,8 @@ version_added: 0.2.0
 description:
   - "PRIVATE: internal to role P(peernet.peergroup.enroll_members#role); do not use directly. Its options and
     results change with the role."
-  - Picks, on the controller, the invitations the owners issued to one member in this run.
+  - Picks, on the controller, the invitations the owners issued to one member in this run that the member does not
+    hold yet (same chain, cloud settings and group name), so that a re-run starts no join process.
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -38,6 +39,11 @@ options:
   identity_peer_name:
     description: The member's peer name.
     type: str
+  held:
+    description: The memberships the member holds, as P(peernet.peergroup.__enroll_members_member#module) returns them.
+    type: list
+    elements: dict
+    default: []
 """
 
 EXAMPLES = r"""
@@ -48,12 +54,14 @@ EXAMPLES = r"""
     issued:
       - invitations: []
     identity_peer_name: "{{ member_identity.identity_peer_name }}"
+    # The memberships the member module returned (member_identity.memberships).
+    held: []
   register: member_invitations
 """
 
 RETURN = r"""
 joins:
-  description: The member's invitations, each with C(group) and C(invitation_xml).
+  description: The member's invitations it does not hold yet, each with C(group) and C(invitation_xml).
   returned: always
   type: list
   elements: dict
