@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
 # The leading __ keeps it out of ansible-doc's lists; it may change in any release.
-"""Picks, on the controller, the invitations the owners issued to one member in this run that the
-member does not hold yet: on a re-run none, so the member runs no join process at all.
+"""Picks, on the controller, once for the play batch, what each member joins and leaves in this run:
+the groups taken out of its list (from the plan), and the invitations the owners issued to it that it
+does not hold yet. On a re-run that is nothing, so no member runs a join process at all.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
+MEMBER_RESULT = "__enroll_members_identity"
 ARGUMENT_SPEC = {
     "issued": {"type": "list", "elements": "dict", "required": True},
-    "identity_peer_name": {"type": "str"},
-    "held": {"type": "list", "elements": "dict", "default": []},
+    "leave": {"type": "dict", "required": True},
 }
 
 
@@ -53,6 +54,19 @@ def joins(issued, identity_peer_name, held=()):
     return found
 
 
+def steps(issued, leave, members):
+    """{host: [group_join arguments]} for every host of ``members`` ({host: its member module result}):
+    first what it leaves (``leave``, the plan's), then what it joins."""
+    planned = {}
+    for host, member in members.items():
+        member = member or {}
+        planned[host] = [{"state": "absent", "group": entry["group"], "identity": entry["identity"], "invitation_xml": None}
+                         for entry in leave.get(host) or []]
+        for join in joins(issued, member.get("identity_peer_name"), member.get("memberships") or []):
+            planned[host].append({"state": "present", "group": join["group"], "identity": None, "invitation_xml": join["invitation_xml"]})
+    return planned
+
+
 class ActionModule(ActionBase):
     """PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly."""
 
@@ -63,5 +77,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        result.update(changed=False, joins=joins(args["issued"], args["identity_peer_name"], args["held"]))
+        hostvars = task_vars["hostvars"]
+        members = dict((host, hostvars[host].get(MEMBER_RESULT)) for host in task_vars.get("ansible_play_batch", []))
+        result.update(changed=False, steps=steps(args["issued"], args["leave"], members))
         return result
