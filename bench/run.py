@@ -44,6 +44,7 @@ MIB = 1024 * 1024
 VALIDATE_ACTION = "ansible.builtin.validate_argument_spec"
 PLAN_ACTION = "peernet.peergroup.__import_configs_plan"
 FLOOR_ACTION = "ansible.builtin.stat"
+MEMBER_ACTION = "peernet.peergroup.__enroll_members_member"
 
 # Full run: the issue's sizes. --quick: a smoke run of the same code paths.
 PROFILES = {
@@ -58,6 +59,9 @@ PROFILES = {
         "export_reps": 1,
         "scale": {10: 3, 50: None, 200: 1},
         "chain_reps": 50,
+        "enroll_targets": 50,
+        "enroll_reps": 3,
+        "enroll_rerun_reps": 7,
     },
     "quick": {
         "targets": 10,
@@ -68,6 +72,9 @@ PROFILES = {
         "export_reps": 1,
         "scale": {5: 2, 10: None},
         "chain_reps": 10,
+        "enroll_targets": 10,
+        "enroll_reps": 2,
+        "enroll_rerun_reps": 2,
     },
 }
 
@@ -78,7 +85,10 @@ TARGETS = {
     "export_role_seconds": 60.0,
     "module_peak_rss_mib": 100.0,
     "chain_verify_ms": 50.0,
+    "enroll_first_ratio": 2.0,
+    "enroll_rerun_ratio": 1.15,
 }
+SCENARIOS = ("import", "enroll")
 
 
 def median(values):
@@ -257,6 +267,105 @@ def bench_rerun(runner, root, inventory, reps):
     return samples
 
 
+def probe_calls(probes, phase):
+    return sum(record["calls"].get(phase, 0) for record in probes)
+
+
+def enroll_fleet(root, label, count, owner_store, group):
+    """A fresh enrolment inventory: an owner with a copy of ``owner_store`` (which holds ``group``),
+    ``count`` members with empty folders that each list ``group``, and an empty controller folder."""
+    base = fixtures.make_private_dir(os.path.join(root, label))
+    owner_path = os.path.join(fixtures.make_private_dir(os.path.join(base, "owner")), "store")
+    shutil.copytree(owner_store, owner_path)
+    members = {}
+    for index in range(count):
+        folder = fixtures.make_private_dir(os.path.join(base, "t%03d" % index))
+        members["t%03d" % index] = {
+            "enroll_members_store_path": os.path.join(folder, "store"),
+            "bench_copy_dir": fixtures.make_private_dir(os.path.join(folder, "copy")),
+            "peergroup_memberships": [{"group": group}],
+        }
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": sys.executable,
+                "enroll_members_controller_dir": fixtures.make_private_dir(os.path.join(base, "controller")),
+            },
+            "children": {
+                "peergroup_owners": {"hosts": {"owner": {"enroll_members_store_path": owner_path}}},
+                "peergroup_members": {"hosts": members},
+            },
+        }
+    }
+    path = os.path.join(base, "inventory.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(inventory, handle, indent=1)
+    return path
+
+
+def bench_enroll(runner, root, owner_store, group, targets, reps, rerun_reps):
+    """First runs of the enroll playbook on fresh members (their RSA keys generated in the run) and
+    of the copy-and-slurp floor, alternately; then re-runs of the last fleet against the stat floor."""
+    document = os.path.join(root, "enroll-document.xml")
+    with open(document, "w", encoding="utf-8") as handle:
+        handle.write("<!-- the size of an invitation; the floor only moves it -->\n" + "x" * 8192 + "\n")
+    extra = os.path.join(root, "enroll-vars.json")
+    with open(extra, "w", encoding="utf-8") as handle:
+        json.dump({"bench_document": document}, handle)
+    first = {"role": [], "floor": [], "role_keygen": [], "role_processes": []}
+    inventory = None
+    for rep in range(reps):
+        first["floor"].append(runner.play("enroll_copy_floor.yml", enroll_fleet(root, "enroll-copy-%d" % rep, targets, owner_store, group), extra)["wall"])
+        inventory = enroll_fleet(root, "enroll-role-%d" % rep, targets, owner_store, group)
+        run = runner.play("enroll_role.yml", inventory)
+        first["role"].append(run["wall"])
+        first["role_keygen"].append(probe_calls(run["probes"], "rsa_keygen"))
+        first["role_processes"].append(len(run["probes"]))
+    rerun = {"role": [], "floor": [], "role_keygen": [], "role_processes": []}
+    role_runs, floor_runs = [], []
+    for _rep in range(rerun_reps):
+        floor_runs.append(runner.play("enroll_stat_floor.yml", inventory))
+        rerun["floor"].append(floor_runs[-1]["wall"])
+        run = runner.play("enroll_role.yml", inventory)
+        role_runs.append(run)
+        rerun["role"].append(run["wall"])
+        rerun["role_keygen"].append(probe_calls(run["probes"], "rsa_keygen"))
+        rerun["role_processes"].append(len(run["probes"]))
+    first["paired_ratios"] = paired_ratios(first)
+    rerun["paired_ratios"] = paired_ratios(rerun)
+    rerun["start_up"] = median(outside_tasks(role_runs))
+    rerun["floor_start_up"] = median(outside_tasks(floor_runs))
+    rerun["floor_stat"] = median(task_seconds(floor_runs, FLOOR_ACTION))
+    rerun["member_module"] = median(task_seconds(role_runs, MEMBER_ACTION))
+    # Where a re-run's time goes: each task's median, in playbook order.
+    names = [task["task"] for task in role_runs[-1]["tasks"]]
+    rerun["tasks"] = [[name, median([sum(t["seconds"] for t in run["tasks"] if t["task"] == name) for run in role_runs])] for name in names]
+    return {"first_run": first, "rerun": rerun}
+
+
+def enroll_rows(enroll, targets):
+    first, rerun = enroll["first_run"], enroll["rerun"]
+    return [
+        row("enrol, first run (%d targets)" % targets, median(first["role"]), median(first["floor"]),
+            median(first["role"]) / median(first["floor"]), TARGETS["enroll_first_ratio"], "s"),
+        row("  RSA keys generated in it", median(first["role_keygen"])),
+        row("  module processes in it", median(first["role_processes"])),
+        row("enrol, idempotent re-run", median(rerun["role"]), median(rerun["floor"]),
+            median(rerun["role"]) / median(rerun["floor"]), TARGETS["enroll_rerun_ratio"], "s"),
+        row("  RSA keys generated in it", median(rerun["role_keygen"]), target=0),
+        row("  module processes in it", median(rerun["role_processes"])),
+        row("  start-up, outside any task", rerun["start_up"], rerun["floor_start_up"], unit="s"),
+        row("  the member module beside the floor's stat", rerun["member_module"], rerun["floor_stat"], unit="s"),
+    ] + [row("  task: %s" % short_name(name), seconds, unit="s") for name, seconds in rerun["tasks"]]
+
+
+def short_name(task_name):
+    """A task name without its role prefix, cut to fit the table."""
+    name = task_name.split(" : ", 1)[-1]
+    return name if len(name) <= 60 else name[:57] + "..."
+
+
 def source_inventory(root, store_path, label):
     base = fixtures.make_private_dir(os.path.join(root, label))
     source = {
@@ -378,19 +487,20 @@ def print_table(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: few targets, memberships and repetitions")
-    parser.add_argument("--output", help="raw results (JSON); default docs/performance.json, with --quick build/bench-quick.json")
+    parser.add_argument("--output", help="raw results (JSON); default docs/performance.json; with --quick build/bench-quick.json, with another option build/bench-reduced.json")
     parser.add_argument("--verbose", action="store_true", help="print every playbook run")
+    parser.add_argument("--only", choices=SCENARIOS, help="run one scenario: the import_configs measures or the enrolment")
     parser.add_argument("--imports-only", action="store_true", help="only the first run and the re-run of the import (no scale curve, export, chain)")
-    parser.add_argument("--targets", type=int, help="targets of the first run and the re-run (default: the profile's)")
-    parser.add_argument("--reps", type=int, help="first-run pairs (default: the profile's)")
-    parser.add_argument("--rerun-reps", type=int, help="re-run pairs (default: the profile's)")
+    parser.add_argument("--targets", type=int, help="targets of the import's first run and re-run (default: the profile's)")
+    parser.add_argument("--reps", type=int, help="first-run pairs of the import (default: the profile's)")
+    parser.add_argument("--rerun-reps", type=int, help="re-run pairs of the import (default: the profile's)")
     args = parser.parse_args(argv)
     profile_name = "quick" if args.quick else "full"
     profile = dict(PROFILES[profile_name], imports_only=args.imports_only)
     overrides = {name: getattr(args, name) for name in ("targets", "reps", "rerun_reps") if getattr(args, name) is not None}
     profile.update(overrides)
-    # Only a full run replaces the committed results.
-    if args.quick or args.imports_only or overrides:
+    # Only a full run of every scenario replaces the results docs/performance.md quotes.
+    if args.quick or args.only or args.imports_only or overrides:
         default_output = os.path.join(REPO, "build", "bench-quick.json" if args.quick else "bench-reduced.json")
     else:
         default_output = os.path.join(REPO, "docs", "performance.json")
@@ -401,7 +511,7 @@ def main(argv=None):
     load_before = os.getloadavg()
     root = tempfile.mkdtemp(prefix="peernet-bench-")
     try:
-        results = run(profile, root, args.verbose)
+        results = run(profile, root, args.verbose, args.only)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     results["run"] = {
@@ -429,9 +539,27 @@ def main(argv=None):
     return 0
 
 
-def run(profile, root, verbose):
+def run(profile, root, verbose, only=None):
     password = fixtures.new_password()
     runner = Runner(root, password, verbose)
+    results = {"table": [], "raw": {}}
+    if only in (None, "import"):
+        results = run_import(profile, root, runner)
+    if only in (None, "enroll"):
+        print("setup: an owner store with one group (untimed)", flush=True)
+        owner_store = os.path.join(fixtures.make_private_dir(os.path.join(root, "enroll-owner")), "store")
+        fixtures.create_groups(owner_store, fixtures.create_source(owner_store), 1)
+        print("enrolment: %d targets, %d first runs, %d re-runs" % (profile["enroll_targets"], profile["enroll_reps"], profile["enroll_rerun_reps"]),
+              flush=True)
+        enroll = bench_enroll(runner, root, owner_store, fixtures.group_classifier(1), profile["enroll_targets"], profile["enroll_reps"],
+                              profile["enroll_rerun_reps"])
+        results["raw"]["enroll"] = enroll
+        results["table"].extend(enroll_rows(enroll, profile["enroll_targets"]))
+    return results
+
+
+def run_import(profile, root, runner):
+    password = runner.env[PASSWORD_VARIABLE]
     total = profile["configs_per_target"] if profile["imports_only"] else max(profile["export_memberships"], profile["configs_per_target"])
     print("setup: a source store with %d memberships (untimed)" % total, flush=True)
     source_store = os.path.join(fixtures.make_private_dir(os.path.join(root, "source")), "store")

@@ -4,28 +4,67 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly.
 # The leading __ keeps it out of ansible-doc's lists; it may change in any release.
-"""Picks, on the controller, the invitations the owners issued to one member in this run.
+"""Picks, on the controller, once for the play batch, what each member joins and leaves in this run:
+the groups taken out of its list (from the plan), and the invitations the owners issued to it that it
+does not hold yet. On a re-run that is nothing, so no member runs a join process at all.
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
+MEMBER_RESULT = "__enroll_members_identity"
 ARGUMENT_SPEC = {
     "issued": {"type": "list", "elements": "dict", "required": True},
-    "identity_peer_name": {"type": "str"},
+    "leave": {"type": "dict", "required": True},
 }
 
 
-def joins(issued, identity_peer_name):
-    """[{group, invitation_xml}] for ``identity_peer_name`` from the results of the group_invitation calls."""
+def already_held(membership, invitation_xml):
+    """Whether joining with ``invitation_xml`` would leave ``membership`` (the member module's entry) as it is:
+    same chain, cloud settings and group name. Anything else (a renewal, a new group) is joined, and
+    group_join decides and verifies as always; an invitation that does not read goes there too, to be refused."""
+    if membership is None:
+        return False
+    try:
+        invitation = documents.parse_invitation(invitation_xml.encode("utf-8"))
+    except PeerError:
+        return False
+    return (
+        sorted(certs.fingerprint(cert) for cert in invitation.certificates) == sorted(membership["chain_fingerprints"])
+        and (invitation.cloud, invitation.scope, invitation.cloud_flags) == (membership["cloud"], membership["scope"], membership["cloud_flags"])
+        and invitation.group_friendly_name in (None, membership["group_friendly_name"])
+    )
+
+
+def joins(issued, identity_peer_name, held=()):
+    """[{group, invitation_xml}] for ``identity_peer_name`` from the results of the group_invitation calls,
+    without those ``held`` (the memberships the member module returned) already holds."""
+    by_group = dict((membership["group_peer_name"], membership) for membership in held)
     found = []
     for call in issued:
         for invitation in call.get("invitations") or []:
             # Revoked invitees, and those check mode did not issue, carry no invitation.
-            if invitation.get("identity_peer_name") == identity_peer_name and invitation.get("invitation_xml"):
+            if invitation.get("identity_peer_name") != identity_peer_name or not invitation.get("invitation_xml"):
+                continue
+            if not already_held(by_group.get(invitation["group_peer_name"]), invitation["invitation_xml"]):
                 found.append({"group": invitation["group_peer_name"], "invitation_xml": invitation["invitation_xml"]})
     return found
+
+
+def steps(issued, leave, members):
+    """{host: [group_join arguments]} for every host of ``members`` ({host: its member module result}):
+    first what it leaves (``leave``, the plan's), then what it joins."""
+    planned = {}
+    for host, member in members.items():
+        member = member or {}
+        planned[host] = [{"state": "absent", "group": entry["group"], "identity": entry["identity"], "invitation_xml": None}
+                         for entry in leave.get(host) or []]
+        for join in joins(issued, member.get("identity_peer_name"), member.get("memberships") or []):
+            planned[host].append({"state": "present", "group": join["group"], "identity": None, "invitation_xml": join["invitation_xml"]})
+    return planned
 
 
 class ActionModule(ActionBase):
@@ -38,5 +77,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        result.update(changed=False, joins=joins(args["issued"], args["identity_peer_name"]))
+        hostvars = task_vars["hostvars"]
+        members = dict((host, hostvars[host].get(MEMBER_RESULT)) for host in task_vars.get("ansible_play_batch", []))
+        result.update(changed=False, steps=steps(args["issued"], args["leave"], members))
         return result

@@ -15,7 +15,9 @@ version_added: 0.2.0
 description:
   - "PRIVATE: internal to role P(peernet.peergroup.enroll_members#role); do not use directly. Its options and
     results change with the role."
-  - Picks, on the controller, the invitations the owners issued to one member in this run.
+  - Picks, on the controller, once for the play batch, what each member leaves (the plan's decision) and the
+    invitations the owners issued to it in this run that it does not hold yet (same chain, cloud settings and group
+    name), so that a member with nothing to do starts no join process.
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -35,26 +37,31 @@ options:
     type: list
     elements: dict
     required: true
-  identity_peer_name:
-    description: The member's peer name.
-    type: str
+  leave:
+    description: The groups each member leaves, by inventory host, as P(peernet.peergroup.__enroll_members_plan#module) returns them.
+    type: dict
+    required: true
 """
 
 EXAMPLES = r"""
 # PRIVATE: the role peernet.peergroup.enroll_members runs it; run the role instead.
-- name: Pick this member's invitations from the owners' results (what the role does on each member)
+- name: Pick what each member leaves and joins (what the role does once for the batch)
   peernet.peergroup.__enroll_members_joins:
     # group_invitation results of the run.
     issued:
       - invitations: []
-    identity_peer_name: "{{ member_identity.identity_peer_name }}"
-  register: member_invitations
+    # The plan's leave, by inventory host.
+    leave:
+      web1: []
+  run_once: true
+  register: member_steps
 """
 
 RETURN = r"""
-joins:
-  description: The member's invitations, each with C(group) and C(invitation_xml).
+steps:
+  description:
+    - By inventory host of the batch, the M(peernet.peergroup.group_join) calls to make, leaves first, each with
+      C(state), C(group), C(identity) and C(invitation_xml) (V(null) where the state does not use it).
   returned: always
-  type: list
-  elements: dict
+  type: dict
 """

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 
-from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins
+from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins, steps
 
 
 def invitation(peer_name, group, xml):
@@ -22,3 +22,19 @@ def test_only_the_members_issued_invitations_are_joined():
     ]
     assert joins(issued, "p1") == [{"group": "lab", "invitation_xml": "<lab p1>"}, {"group": "test", "invitation_xml": "<test p1>"}]
     assert joins(issued, "p3") == []
+
+
+def test_steps_leave_first_then_join_for_every_member_of_the_batch():
+    issued = [{"invitations": [invitation("p1", "lab", "<lab p1>"), invitation("p2", "lab", "<lab p2>")]}]
+    members = {"member1": {"identity_peer_name": "p1", "memberships": []}, "member2": {"identity_peer_name": "p2", "memberships": []},
+               "member3": None}
+    leave = {"member1": [{"group": "farm", "identity": "p1"}], "member2": []}
+    assert steps(issued, leave, members) == {
+        "member1": [
+            {"state": "absent", "group": "farm", "identity": "p1", "invitation_xml": None},
+            {"state": "present", "group": "lab", "identity": None, "invitation_xml": "<lab p1>"},
+        ],
+        "member2": [{"state": "present", "group": "lab", "identity": None, "invitation_xml": "<lab p2>"}],
+        # check mode: a member whose identity is not made yet has nothing to join
+        "member3": [],
+    }
