@@ -67,6 +67,11 @@ def steps(issued, leave, members):
     return planned
 
 
+def busy(planned):
+    """The hosts of ``planned`` (``steps``) with a call to make, sorted."""
+    return sorted(host for host, calls in planned.items() if calls)
+
+
 class ActionModule(ActionBase):
     """PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly."""
 
@@ -79,5 +84,6 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         hostvars = task_vars["hostvars"]
         members = dict((host, hostvars[host].get(MEMBER_RESULT)) for host in task_vars.get("ansible_play_batch", []))
-        result.update(changed=False, steps=steps(args["issued"], args["leave"], members))
+        planned = steps(args["issued"], args["leave"], members)
+        result.update(changed=False, steps=planned, busy=busy(planned))
         return result

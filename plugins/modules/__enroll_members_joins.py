@@ -64,4 +64,10 @@ steps:
       C(state), C(group), C(identity) and C(invitation_xml) (V(null) where the state does not use it).
   returned: always
   type: dict
+busy:
+  description:
+    - The inventory hosts of the batch with a call in RV(steps), sorted.
+  returned: always
+  type: list
+  elements: str
 """

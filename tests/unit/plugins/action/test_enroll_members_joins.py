@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 
-from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins, steps
+from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import busy, joins, steps
 
 
 def invitation(peer_name, group, xml):
@@ -38,3 +38,8 @@ def test_steps_leave_first_then_join_for_every_member_of_the_batch():
         # check mode: a member whose identity is not made yet has nothing to join
         "member3": [],
     }
+
+
+def test_busy_names_only_the_hosts_with_a_call_to_make():
+    assert busy({"member2": [{"state": "absent"}], "member1": [], "member3": [{"state": "present"}, {"state": "absent"}]}) == ["member2", "member3"]
+    assert busy({"member1": []}) == []
