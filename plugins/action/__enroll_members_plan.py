@@ -17,9 +17,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleActionFail, AnsibleFilterError
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, fileio
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
@@ -253,7 +253,7 @@ class ActionModule(ActionBase):
         try:
             folder = controller_folder(args["controller_dir"] or default_members_dir(), task_vars.get("ansible_inventory_sources", ()),
                                        "enroll_members_controller_dir", required=True)
-        except AnsibleFilterError as exc:
+        except AnsibleError as exc:
             raise AnsibleActionFail(exc.message)
         members = dict((host, hostvars[host].get(MEMBERSHIPS_VARIABLE)) for host in groups.get(MEMBERS_GROUP, []))
         batch = list(task_vars.get("ansible_play_batch", []))

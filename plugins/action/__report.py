@@ -12,7 +12,7 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.plugin_utils._report import build_rows, render_csv, render_html, summary
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_export_action import ControllerFileError, write_document

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
 
@@ -67,7 +67,7 @@ def distribute_settings(variables, inventory_sources=()):
     documents_dir = variables.get("peergroup_documents_dir") or default_documents_dir()
     try:
         documents_dir = controller_folder(documents_dir, inventory_sources, "peergroup_documents_dir")
-    except AnsibleFilterError as exc:
+    except AnsibleError as exc:
         problems.append(exc.message)
 
     problems = [problem for problem in problems if problem]

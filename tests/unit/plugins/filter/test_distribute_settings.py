@@ -11,9 +11,10 @@ import os
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.peernet.peergroup.plugins.filter import __controller_folder as folder_filter
-from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.filter.__controller_folder import controller_folder
 from ansible_collections.peernet.peergroup.plugins.filter.__distribute_settings import distribute_settings
+from ansible_collections.peernet.peergroup.plugins.plugin_utils import controller_folder as folders
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import default_documents_dir
 
 PASSWORD = "unit-test-password-3b9c51e0a7d24f68"
 
@@ -38,7 +39,7 @@ def test_the_default_folder_is_outside_the_collection_and_a_folder_inventory(tmp
     (tmp_path / "inventory").mkdir()
     folder = settings(tmp_path, [str(tmp_path / "inventory")])["documents_dir"]
     assert not folder.startswith(str(tmp_path / "inventory") + os.sep)
-    assert not folder.startswith(folder_filter._COLLECTION_ROOT + os.sep)
+    assert not folder.startswith(folders._COLLECTION_ROOT + os.sep)
 
 
 @pytest.mark.parametrize("inside", ["", "peergroup-documents", "a/b/c", "group_vars/.."])
@@ -64,7 +65,7 @@ def test_a_file_source_or_a_host_list_does_not_claim_its_folder(tmp_path):
 
 def test_the_collection_itself_is_refused(tmp_path):
     with pytest.raises(AnsibleFilterError, match="inside the collection peernet.peergroup"):
-        controller_folder(os.path.join(folder_filter._COLLECTION_ROOT, "playbooks", "reldocs"), [], "peergroup_documents_dir")
+        controller_folder(os.path.join(folders._COLLECTION_ROOT, "playbooks", "reldocs"), [], "peergroup_documents_dir")
 
 
 def test_relative_and_home_paths_resolve_once_from_the_working_directory(tmp_path, monkeypatch):
