@@ -11,9 +11,9 @@ does not hold yet. On a re-run that is nothing, so no member runs a join process
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 MEMBER_RESULT = "__enroll_members_identity"
 ARGUMENT_SPEC = {
@@ -72,16 +72,12 @@ def busy(planned):
     return sorted(host for host, calls in planned.items() if calls)
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         hostvars = task_vars["hostvars"]
         members = dict((host, hostvars[host].get(MEMBER_RESULT)) for host in task_vars.get("ansible_play_batch", []))
         planned = steps(args["issued"], args["leave"], members)

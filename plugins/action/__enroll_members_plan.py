@@ -18,10 +18,10 @@ import os
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail, AnsibleError
-from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, fileio
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 MEMBERS_GROUP = "peergroup_members"
 OWNERS_GROUP = "peergroup_owners"
@@ -238,16 +238,12 @@ def _write(folder, write, check_mode):
     return written
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """PRIVATE: internal to role peernet.peergroup.enroll_members; do not use directly."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         groups = task_vars.get("groups", {})
         hostvars = task_vars["hostvars"]
         try:

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.exports import find_conflicts
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {"names_by_host": {"type": "dict", "required": True}}
 
@@ -24,17 +24,13 @@ def conflict_problem(names_by_host):
             "export_configs_include_identities)." % "; ".join(conflicts))
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """``names_by_host`` maps each source of the play to the file names of its plan."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
     _requires_connection = False
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         problem = conflict_problem(args["names_by_host"])
         result["changed"] = False
         if problem:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import exports
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
     "store_path": {"type": "path"},
@@ -54,16 +54,12 @@ def plan_from(store, found, args):
     return plan
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """Run store_info and find on the source, then plan on the controller: two modules, no password."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         store_args = {} if args["store_path"] is None else {"store_path": args["store_path"]}
         store = self._execute_module(module_name="peernet.peergroup.store_info", module_args=store_args, task_vars=task_vars)
         found = self._execute_module(

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible.plugins.action import ActionBase
 
 try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import diff_lines
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
     "plan": {"type": "dict", "required": True},
@@ -145,17 +145,13 @@ def report(host, plan, config_results, identity_results, folder, names, check_mo
     }
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """Runs on the controller; its result holds no document and no password."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
     _requires_connection = False
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         summary = report(task_vars["inventory_hostname"], args["plan"], args["config_results"], args["identity_results"],
                          args["folder"], args["names"], bool(self._task.check_mode))
         facts = summary.pop("facts")

@@ -12,7 +12,6 @@ import os
 
 from ansible.errors import AnsibleError, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.plugins.action import ActionBase
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import controller_problem
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import describe_document
@@ -23,6 +22,7 @@ from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_list im
     list_sources,
     listing_problem,
 )
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
     "documents_dir": {"type": "path", "default": ""},
@@ -33,18 +33,14 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """List the documents to import, read their public facts on the controller, and fail on
     documents that no host could import."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
     _requires_connection = False
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         problem = controller_problem("peernet.peergroup.__import_configs_documents")
         if problem:
             result.update(failed=True, msg=problem)

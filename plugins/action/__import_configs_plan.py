@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 
 try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, predicted_pending, summarize
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
     "documents": {"type": "list", "elements": "dict", "required": True},
@@ -22,16 +22,12 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """Read the target's store with store_info and plan the import of ``documents`` there."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         documents = args["documents"]
         store_args = {"verify": False}
         if args["store_path"] is not None:

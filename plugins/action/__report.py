@@ -11,11 +11,11 @@ import datetime
 import os
 
 from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.plugin_utils._report import build_rows, render_csv, render_html, summary
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_export_action import ControllerFileError, write_document
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},
@@ -32,16 +32,12 @@ def default_report_dir():
     return os.path.join(os.path.dirname(default_documents_dir()), "reports")
 
 
-class ActionModule(ActionBase):
+class ActionModule(PrivateAction):
     """Build the report's rows from every host's store_info and write the page and the CSV."""
 
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def decide(self, result, args, task_vars):
         if len(args["hosts"]) != len(args["stores"]):
             return dict(result, failed=True, msg="hosts and stores differ in length (%d and %d)" % (len(args["hosts"]), len(args["stores"])))
         if args["expiring_days"] < 0:
