@@ -121,7 +121,7 @@ def run_plans(module, make_plans, name="configs"):
 def run_plan(module, make_plan, finish=None):
     """Build a plan from the store, apply it unless in check mode, and exit.
 
-    ``make_plan(store)`` returns an ``operations.Plan``; ``finish(result, changed)``
+    ``make_plan(store)`` returns a ``plans.Plan``; ``finish(result, changed)``
     (optional) writes files outside the store and returns the final ``changed``.
     Failures exit with the HRESULT and never a traceback; the store is untouched
     because every change is one transaction.

@@ -155,7 +155,7 @@ membership:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
 
 
 def main():
@@ -167,8 +167,8 @@ def main():
             classifier=dict(type="str"),
             peer_name=dict(type="str"),
             friendly_name=dict(type="str"),
-            cloud=dict(type="str", default=operations.DEFAULT_CLOUD),
-            scope=dict(type="str", choices=list(operations.SCOPES), default="global"),
+            cloud=dict(type="str", default=groups.DEFAULT_CLOUD),
+            scope=dict(type="str", choices=list(groups.SCOPES), default="global"),
             cloud_flags=dict(type="int", choices=[0, 1], default=0),
             gmc_lifetime=dict(type="int", default=365),
             renew_days=dict(type="int", default=30),
@@ -188,7 +188,7 @@ def main():
     if params["state"] == "present":
         module_support.run_plan(
             module,
-            lambda store: operations.plan_group_present(
+            lambda store: groups.plan_group_present(
                 store,
                 params["creator"],
                 params["classifier"],
@@ -206,7 +206,7 @@ def main():
     else:
         module_support.run_plan(
             module,
-            lambda store: operations.plan_group_absent(
+            lambda store: groups.plan_group_absent(
                 store, params["creator"], params["peer_name"], params["classifier"]
             ),
         )

@@ -223,7 +223,8 @@ configs:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import plans
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
@@ -237,7 +238,7 @@ def main():
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
             include_group_key=dict(type="bool", default=True),
-            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(plans.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
             configs=dict(
                 type="list",
@@ -266,12 +267,12 @@ def main():
 
     def make_plan(store):
         requests = [
-            operations.ExportRequest(
+            configs.ExportRequest(
                 item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE), item["dest"]
             )
             for item in items
         ]
-        return operations.plan_group_config_export(store, requests, KeyCache(params["password"]), params["regenerate"])
+        return configs.plan_group_config_export(store, requests, KeyCache(params["password"]), params["regenerate"])
 
     def finish(result, changed):
         for item, entry in zip(items, result["configs"]):

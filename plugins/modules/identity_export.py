@@ -108,7 +108,8 @@ controller_changed:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import plans
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
@@ -120,7 +121,7 @@ def main():
             identity=dict(type="str", required=True),
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
-            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(plans.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
         ),
         supports_check_mode=True,
@@ -138,7 +139,7 @@ def main():
 
     module_support.run_plan(
         module,
-        lambda store: operations.plan_identity_export(
+        lambda store: identities.plan_identity_export(
             store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE),
             params["regenerate"], dest,
         ),

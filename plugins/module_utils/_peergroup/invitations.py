@@ -6,7 +6,7 @@
 
 The issuer's store records every credential it issued (``store.IssuedRecord``), so issuing is
 idempotent on content: the same invitee with the same roles gets the recorded invitation back
-until it is inside the renewal window. Each ``plan_*`` returns an ``operations.Plan``: check
+until it is inside the renewal window. Each ``plan_*`` returns a ``plans.Plan``: check
 mode and real runs share the decision. ``now`` (an aware datetime) is injectable everywhere.
 
 PRIVATE to the collection: no compatibility promise outside it.
@@ -21,7 +21,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import Plan, received_membership
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import received_membership
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import Plan
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, iso_time
 
 STATES = ("present", "absent")
