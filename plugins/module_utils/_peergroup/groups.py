@@ -31,8 +31,8 @@ def _owned_memberships(store, creator, classifier):
     ]
 
 
-def _renew_membership(record, identity, lifetime):
-    """A new leaf GMC for ``identity`` issued with the group key (owner only)."""
+def _renew_membership(record, identity, lifetime, now=None):
+    """A new leaf GMC for ``identity`` issued with the group key (owner only), valid from ``now``."""
     # From the store, which checked the key when it entered: OpenSSL's RSA check again costs 40 ms or more.
     group_key = certs.private_key_from_der(record.group_key, validate=False)
     root = certs.certificate_from_der(record.chain[0])
@@ -45,6 +45,7 @@ def _renew_membership(record, identity, lifetime):
         record.group_peer_name,
         [certs.ROLE_ADMIN],
         lifetime,
+        now=now,
     )
     return record._replace(chain=(record.chain[0], certs.certificate_to_der(gmc)), imported_digest=None)
 
@@ -57,16 +58,18 @@ def plan_group_present(
     cloud=DEFAULT_CLOUD,
     scope="global",
     cloud_flags=0,
-    gmc_lifetime=365,
+    gmc_lifetime_days=365,
     renew_days=30,
     force_renew=False,
     key_size=2048,
     creator_pending=False,
+    now=None,
 ):
     """The creator's group named by ``classifier``, created, updated or renewed.
 
     ``creator_pending`` (check mode only) stands for a creator an earlier task of the same run
-    would create: the group would then be created with it. It is never applied.
+    would create: the group would then be created with it. It is never applied. ``now`` (aware,
+    default the current time) decides ``renew_days`` and starts a new GMC.
     """
     identity = None if creator_pending else require_identity(store, creator)
     classifier = peername.validate_classifier(classifier)
@@ -77,9 +80,9 @@ def plan_group_present(
         raise PeerError("E_INVALIDARG", "scope must be one of %s" % ", ".join(SCOPES))
     if cloud_flags not in (0, 1):
         raise PeerError("E_INVALIDARG", "cloud_flags must be 0 or 1")
-    if not 1 <= gmc_lifetime <= 36500:
-        raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime must be 1 to 36500 days")
-    lifetime = datetime.timedelta(days=gmc_lifetime)
+    if not 1 <= gmc_lifetime_days <= 36500:
+        raise PeerError("PEER_E_INVALID_TIME_PERIOD", "gmc_lifetime_days must be 1 to 36500")
+    lifetime = datetime.timedelta(days=gmc_lifetime_days)
     wanted = {"cloud": cloud, "scope": scope, "cloud_flags": cloud_flags}
     if friendly_name is not None:
         wanted["group_friendly_name"] = friendly_name
@@ -93,7 +96,7 @@ def plan_group_present(
     existing = _owned_memberships(store, creator, classifier)
     if existing:
         record = existing[0]
-        before = membership_summary(record)
+        before = membership_summary(record, now)
         updated = record._replace(**wanted)
         renew = force_renew or before["days_left"] < renew_days
         changed = renew or updated != record
@@ -103,10 +106,10 @@ def plan_group_present(
         result = {"group_peer_name": record.group_peer_name, "identity_peer_name": creator, "renewed": renew}
 
         def apply_update():
-            final = _renew_membership(updated, identity, lifetime) if renew else updated
+            final = _renew_membership(updated, identity, lifetime, now) if renew else updated
             with store.transaction():
                 store.put_membership(final)
-            return {"membership": membership_summary(final)}
+            return {"membership": membership_summary(final, now)}
 
         result["membership"] = before if not changed else after
         return Plan(changed, before, after, result, apply_update if changed else None)
@@ -116,7 +119,7 @@ def plan_group_present(
     def apply_create():
         group_key = certs.generate_key(key_size)
         group_name = str(peername.secure_name(group_key.public_key(), classifier))
-        root = certs.make_group_root(group_key, group_name)
+        root = certs.make_group_root(group_key, group_name, now=now)
         record = MembershipRecord(
             identity_peer_name=creator,
             group_peer_name=group_name,
@@ -129,10 +132,10 @@ def plan_group_present(
             group_friendly_name=new_name,
             imported_digest=None,
         )
-        record = _renew_membership(record, identity, lifetime)
+        record = _renew_membership(record, identity, lifetime, now)
         with store.transaction():
             store.put_membership(record)
-        return {"group_peer_name": group_name, "membership": membership_summary(record)}
+        return {"group_peer_name": group_name, "membership": membership_summary(record, now)}
 
     return Plan(True, {}, after, {"group_peer_name": None, "identity_peer_name": creator, "renewed": False}, apply_create)
 

@@ -10,15 +10,16 @@ PRIVATE to the collection: no compatibility promise outside it.
 from __future__ import annotations
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import iso, utcnow
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import iso
 
 
 def membership_summary(record, now=None):
     """Non-secret metadata of one membership (store_info, diffs, results)."""
     chain = [certs.certificate_from_der(der) for der in record.chain]
     leaf = chain[-1]
-    now = now or utcnow()
+    now = now or clock.utcnow()
     not_after = certs.not_after_of(leaf)
     return dict(
         record.public_fields(),

@@ -44,10 +44,6 @@ class Plan(object):
         return self._apply() or {}
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 def iso(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

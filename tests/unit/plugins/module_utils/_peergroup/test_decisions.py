@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 
 import pytest
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock as core_clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
@@ -154,6 +156,74 @@ def test_group_present_is_idempotent_and_verifiable(tmp_path):
         assert groups.plan_group_present(store, name, "crew", scope="link-local").changed
 
 
+START = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _timed_group(store, lifetime_days):
+    """An owner and its group ``crew`` whose GMC starts at START and lasts ``lifetime_days``."""
+    owner = identities.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+    groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=lifetime_days, now=START).apply()
+    return owner
+
+
+def test_gmc_lifetime_days_sets_the_end_of_a_new_gmc(tmp_path):
+    with _open(tmp_path / "s") as store:
+        _timed_group(store, 10)
+        [membership] = inventory.store_inventory(store, now=START)["memberships"]
+        assert membership["not_before"] == "2030-01-01T00:00:00Z" and membership["not_after"] == "2030-01-11T00:00:00Z"
+        assert membership["days_left"] == 10 and membership["chain_verified"]
+        for days in (0, 36501):
+            with pytest.raises(PeerError) as error:
+                groups.plan_group_present(store, store.list_identities()[0].peer_name, "crew", gmc_lifetime_days=days, now=START)
+            assert error.value.name == "PEER_E_INVALID_TIME_PERIOD"
+
+
+def test_renew_days_renews_only_inside_the_window(tmp_path):
+    with _open(tmp_path / "s") as store:
+        owner = _timed_group(store, 60)
+        outside = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=60, renew_days=30, now=START + 29 * DAY)
+        assert not outside.changed and not outside.result["renewed"]
+        inside = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=60, renew_days=30, now=START + 31 * DAY)
+        assert inside.changed and inside.result["renewed"]
+        renewed = inside.apply()["membership"]
+        assert renewed["not_before"] == "2030-02-01T00:00:00Z" and renewed["not_after"] == "2030-04-02T00:00:00Z"
+        assert not groups.plan_group_present(store, owner, "crew", renew_days=30, now=START + 31 * DAY).changed
+        assert not groups.plan_group_present(store, owner, "crew", renew_days=0, now=START + 59 * DAY).changed
+
+
+def test_an_expired_gmc_fails_verification_and_counts_negative_days(tmp_path):
+    with _open(tmp_path / "s") as store:
+        _timed_group(store, 10)
+        [membership] = inventory.store_inventory(store, now=START + 11 * DAY)["memberships"]
+        assert not membership["chain_verified"] and membership["days_left"] == -1
+        assert membership["chain_problem"].startswith("PEER_E_")
+
+
+def test_every_default_now_is_the_clock(tmp_path, monkeypatch):
+    """Without ``now``, the decisions read the time through clock.utcnow only."""
+    with _open(tmp_path / "s") as store:
+        owner = _timed_group(store, 10)
+        monkeypatch.setattr(core_clock, "utcnow", lambda: START + 11 * DAY)
+        [membership] = inventory.store_inventory(store)["memberships"]
+        assert not membership["chain_verified"] and membership["days_left"] == -1
+        renewal = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=10)
+        assert renewal.result["renewed"]
+        assert renewal.apply()["membership"]["not_before"] == "2030-01-12T00:00:00Z"
+
+
+_READS_THE_TIME = re.compile(r"datetime\.(now|utcnow|today)\(|date\.today\(|time\.time\(")
+
+
+def test_only_the_clock_reads_the_time():
+    core = os.path.dirname(core_clock.__file__)
+    readers = [
+        name for name in sorted(os.listdir(core))
+        if name.endswith(".py") and name != "clock.py"
+        and _READS_THE_TIME.search(open(os.path.join(core, name), encoding="utf-8").read())
+    ]
+    assert readers == []
+
+
 def test_group_present_refuses_unknown_creator(tmp_path):
     with _open(tmp_path / "s") as store:
         with pytest.raises(PeerError) as error:
@@ -212,7 +282,7 @@ def test_if_newer_takes_the_group_modules_renewal_and_keeps_the_group_key(tmp_pa
     with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
         hour_ago = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=1)
         with monkeypatch.context() as clock:
-            clock.setattr(certs, "_now", lambda: hour_ago)
+            clock.setattr(core_clock, "utcnow", lambda: hour_ago)
             owner = identities.plan_identity_present(source, "owner").apply()["identity_peer_name"]
             group = groups.plan_group_present(source, owner, "crew").apply()["group_peer_name"]
         target.add_identity(source.get_identity(owner))

@@ -47,10 +47,10 @@ def _identity(store, classifier):
 class World(object):
     """An owner store holding group ``farm`` and two member stores, each with its own identity."""
 
-    def __init__(self, root, gmc_lifetime=365):
+    def __init__(self, root, gmc_lifetime_days=365):
         self.owner = Store.open(os.path.join(root, "owner"))
         self.owner_name = _identity(self.owner, "owner")["identity_peer_name"]
-        created = groups.plan_group_present(self.owner, self.owner_name, "farm", friendly_name="Farm", gmc_lifetime=gmc_lifetime).apply()
+        created = groups.plan_group_present(self.owner, self.owner_name, "farm", friendly_name="Farm", gmc_lifetime_days=gmc_lifetime_days).apply()
         self.group = created["group_peer_name"]
         self.members = []
         for classifier in ("web1", "web2"):
@@ -142,7 +142,7 @@ def test_renewal_window_and_join_of_the_renewal(world):
 
 
 def test_lifetime_is_clipped_to_the_issuer(tmp_path):
-    short = World(str(tmp_path), gmc_lifetime=20)
+    short = World(str(tmp_path), gmc_lifetime_days=20)
     try:
         issuer_end = inventory.store_inventory(short.owner)["memberships"][0]["not_after"]
         entry = _issue(short.owner, [Invitee(identity_info_xml=short.members[0][2], lifetime_days=365)])[1]["invitations"][0]
