@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - peernet.peergroup.common
   - peernet.peergroup.common.password
   - peernet.peergroup.common.controller_dest
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -65,6 +66,29 @@ options:
     choices: [never, fail, partial_idempotence, full_idempotence, always]
     default: full_idempotence
     version_added: 0.2.0
+  backup:
+    description:
+      - Copy the file at O(dest) to a timestamped backup beside it before it is replaced; RV(backup_file) names the copy.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  return_content:
+    description:
+      - Return the document in RV(content). It is the sealed document (its secrets encrypted under O(password)),
+        never a password or a plain key.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  mode:
+    description:
+      - The permissions of O(dest), as in M(ansible.builtin.file); V(0600) when not set.
+      - An octal mode is the file's mode from its creation, before a byte is written; a symbolic one is applied
+        to the new file, which is V(0600) until then.
+    version_added: 0.2.0
+  owner:
+    description:
+      - The owner of O(dest). A file already owned by this user is replaced like one of the user the module runs as.
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -94,6 +118,16 @@ identity_xml:
     - V(null) in check mode when it would change.
   returned: success
   type: str
+backup_file:
+  description: The backup of the replaced O(dest), when O(backup) made one.
+  returned: changed and a backup was made
+  type: str
+  version_added: 0.2.0
+content:
+  description: The sealed document, as RV(identity_xml).
+  returned: when O(return_content=true)
+  type: str
+  version_added: 0.2.0
 controller_dest:
   version_added: 0.2.0
   description: The controller file written.
@@ -118,6 +152,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             module_support.STORE_ARGUMENT_SPEC,
+            **module_support.DEST_ARGUMENT_SPEC,
             identity=dict(type="str", required=True),
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
@@ -125,6 +160,7 @@ def main():
             password=dict(type="str", required=True, no_log=True),
         ),
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     params = module.params
     if params["controller_dest"] is not None:
@@ -132,15 +168,20 @@ def main():
     dest = params["dest"]
 
     def finish(result, changed):
+        if params["return_content"]:
+            result["content"] = result["identity_xml"]
         if not dest:
             return changed
         document = result["identity_xml"].encode("utf-8") if result["identity_xml"] is not None else None
-        return module_support.put_private_file(module, dest, document, changed)
+        changed, backup_file = module_support.write_dest(module, dest, document, changed)
+        if backup_file:
+            result["backup_file"] = backup_file
+        return changed
 
     module_support.run_plan(
         module,
         lambda store: identities.plan_identity_export(
-            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE),
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE, params),
             params["regenerate"], dest,
         ),
         finish,
