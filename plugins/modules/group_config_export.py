@@ -56,7 +56,7 @@ options:
     type: str
   dest:
     description:
-      - File on the managed node to write the document to, mode C(0600), replaced atomically.
+      - File on the managed node to write the document to, mode O(mode) (C(0600) when unset), replaced atomically.
       - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
         link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
       - Without it the document is only returned in RV(config_xml).

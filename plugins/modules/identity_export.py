@@ -47,7 +47,7 @@ options:
     required: true
   dest:
     description:
-      - File on the managed node to write the document to (mode C(0600), replaced atomically).
+      - File on the managed node to write the document to (mode O(mode), C(0600) when unset, replaced atomically).
       - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
         link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
     type: path
