@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Untimed setup of the benchmarks: a source store, its documents, inventories, a long chain.
 
-Everything here calls the domain core directly (``operations.plan_*().apply()``), the code
+Everything here calls the domain core directly (the ``plan_*().apply()`` of ``identities``, ``groups``, ``configs``), the code
 the modules run, so the stores and documents are exactly what the modules would make; the
 1,000 group keys of the export benchmark are made by parallel processes. None of it is timed.
 """
@@ -18,7 +18,9 @@ import os
 import secrets
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
@@ -47,7 +49,7 @@ def group_classifier(index: int) -> str:
 def create_source(store_path: str) -> str:
     """A store holding one identity; returns its peer name."""
     with contextlib.closing(Store.open(store_path, create=True)) as store:
-        plan = operations.plan_identity_present(store, SOURCE_CLASSIFIER)
+        plan = identities.plan_identity_present(store, SOURCE_CLASSIFIER)
         result = dict(plan.result)
         result.update(plan.apply())
     return result["identity_peer_name"]
@@ -58,7 +60,7 @@ def _create_groups(job):
     store_path, creator, indices = job
     with contextlib.closing(Store.open(store_path, create=False)) as store:
         for index in indices:
-            operations.plan_group_present(store, creator, group_classifier(index)).apply()
+            groups.plan_group_present(store, creator, group_classifier(index)).apply()
     return len(indices)
 
 
@@ -87,14 +89,14 @@ def write_documents(store_path: str, creator: str, password: str, documents_dir:
     written = {"identity": None, "configs": []}
     cache = KeyCache(password)
     with contextlib.closing(Store.open(store_path, create=False)) as store:
-        identity_xml = operations.plan_identity_export(store, creator, cache).apply()["identity_xml"]
+        identity_xml = identities.plan_identity_export(store, creator, cache).apply()["identity_xml"]
         picked = memberships(store_path)[:groups]
-        requests = [operations.ExportRequest(identity, group) for identity, group, _classifier in picked]
-        configs = operations.plan_group_config_export(store, requests, cache).apply()["configs"]
+        requests = [configs.ExportRequest(identity, group) for identity, group, _classifier in picked]
+        exported = configs.plan_group_config_export(store, requests, cache).apply()["configs"]
     path = os.path.join(documents_dir, SOURCE_CLASSIFIER + IDENTITY_SUFFIX)
     _write_private(path, identity_xml)
     written["identity"] = path
-    for (_identity, _group, classifier), entry in zip(picked, configs):
+    for (_identity, _group, classifier), entry in zip(picked, exported):
         path = os.path.join(documents_dir, classifier + CONFIG_SUFFIX)
         _write_private(path, entry["config_xml"])
         written["configs"].append(path)
@@ -110,7 +112,7 @@ def _write_private(path: str, text: str) -> None:
 def target_store_with_identity(store_path: str, identity_document: bytes, password: str) -> None:
     """A target store that already holds the source identity (the state before a group import)."""
     with contextlib.closing(Store.open(store_path, create=True)) as store:
-        plan = operations.plan_identity_import(store, identity_document, KeyCache(password))
+        plan = identities.plan_identity_import(store, identity_document, KeyCache(password))
         with store.transaction():
             plan.apply()
 

@@ -42,7 +42,10 @@ PATCHES = {
         ("private_key_from_der", "private_key_load"),
         ("generate_key", "rsa_keygen"),
     ),
-    CORE + ".operations": (
+    # Each module's own binding of the summaries it imports by name.
+    CORE + ".inventory": (("membership_summary", "summaries"),),
+    CORE + ".groups": (("membership_summary", "summaries"),),
+    CORE + ".configs": (
         ("membership_summary", "summaries"),
         ("config_summary", "summaries"),
     ),

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleError, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import controller_problem
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import describe_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import describe_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_action import read_controller_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.document_list import (
     FOLDER_PATTERNS,

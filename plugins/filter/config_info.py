@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.deps import controller_problem
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
@@ -20,7 +20,7 @@ def config_info(document):
     if not isinstance(document, (str, bytes)):
         raise AnsibleFilterError("peernet.peergroup.config_info expects the document's text, got %s" % type(document).__name__)
     try:
-        return operations.describe_document(to_bytes(document, errors="surrogate_or_strict"))
+        return configs.describe_document(to_bytes(document, errors="surrogate_or_strict"))
     except PeerError as exc:
         return {"valid": False, "problem": exc.message, "hresult": exc.as_dict(), "document_type": None}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import stat
 import tempfile
 
@@ -25,6 +26,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.filei
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store, default_store_path
 
 STORE_ARGUMENT_SPEC = {"store_path": {"type": "path"}}
+# With add_file_common_args=True: the file-module contract of a module that writes a dest.
+DEST_ARGUMENT_SPEC = {"backup": {"type": "bool", "default": False}, "return_content": {"type": "bool", "default": False}}
 
 
 def check_requirements(module):
@@ -121,7 +124,7 @@ def run_plans(module, make_plans, name="configs"):
 def run_plan(module, make_plan, finish=None):
     """Build a plan from the store, apply it unless in check mode, and exit.
 
-    ``make_plan(store)`` returns an ``operations.Plan``; ``finish(result, changed)``
+    ``make_plan(store)`` returns a ``plans.Plan``; ``finish(result, changed)``
     (optional) writes files outside the store and returns the final ``changed``.
     Failures exit with the HRESULT and never a traceback; the store is untouched
     because every change is one transaction.
@@ -141,14 +144,15 @@ def run_plan(module, make_plan, finish=None):
     module.exit_json(**result)
 
 
-def read_existing(path, limit):
+def read_existing(path, limit, module_params=None):
     """The bytes of the document at ``path``, or None when nothing is there.
 
     Only what put_private_file may replace is read (a regular file of this user), and at most
     ``limit`` bytes (``documents.MAX_DOCUMENT_SIZE``, passed in so that modules which read no
     document need not load lxml): anything else fails before the module decides or writes anything.
+    ``module_params`` with an ``owner`` also accepts a file of that owner (see owner_uid).
     """
-    if not path or check_replaceable(path) is None:
+    if not path or check_replaceable(path, owner_uid(module_params)) is None:
         return None
     try:
         return read_document(path, limit)
@@ -156,15 +160,70 @@ def read_existing(path, limit):
         return None
 
 
-def put_private_file(module, path, data, changed):
-    """Make ``path`` hold ``data`` with mode 0600; return whether that is (or would be) a change.
+def put_private_file(module, path, data, changed, mode=PRIVATE_MODE, file_owner_uid=None, before_replace=None):
+    """Make ``path`` hold ``data`` with ``mode``; return whether that is (or would be) a change.
 
     ``changed`` says the document is new (``data`` None in check mode); otherwise ``path`` already
-    holds ``data`` and is replaced only when its mode is not 0600. No mode is ever changed in place.
+    holds ``data`` and is replaced only when its mode is not ``mode`` (None: any mode is left to the
+    caller). A mode is never widened in place. ``before_replace(path)`` runs before an existing
+    file is replaced.
     """
+    info = check_replaceable(path, file_owner_uid)
     if not changed:
-        info = check_replaceable(path)
-        changed = info is None or stat.S_IMODE(info.st_mode) != PRIVATE_MODE
+        changed = info is None or (mode is not None and stat.S_IMODE(info.st_mode) != mode)
     if changed and not module.check_mode:
-        write_private_file(path, data)
+        if info is not None and before_replace is not None:
+            before_replace(path)
+        write_private_file(path, data, PRIVATE_MODE if mode is None else mode, file_owner_uid)
     return changed
+
+
+def owner_uid(module_params):
+    """The uid the ``owner`` parameter names, or None: a file it owns is replaced like one of ours."""
+    owner = (module_params or {}).get("owner")
+    if not owner:
+        return None
+    if owner.isdigit():
+        return int(owner)
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise PeerError("E_INVALIDARG", "owner %s is not a user on this host" % owner) from None
+
+
+def _creation_mode(mode):
+    """The mode a dest is written with: ``mode`` when octal, 0600 when unset, None when symbolic."""
+    if mode is None:
+        return PRIVATE_MODE
+    if isinstance(mode, int):
+        return mode
+    try:
+        return int(mode, 8)
+    except ValueError:
+        return None
+
+
+def write_dest(module, path, data, changed, group_option=True):
+    """Make the managed host's ``path`` hold ``data`` under the task's file options; ``(changed, backup_file)``.
+
+    The file is written with its final mode (``mode``, 0600 when unset) before a byte goes in; a
+    symbolic ``mode``, ``owner`` and ``group`` are then set by set_fs_attributes_if_different on the new
+    file, never wider than 0600 until then. ``backup`` copies the file being replaced first.
+    ``group_option=False``: the module's ``group`` names something else, the file's group is left alone.
+    """
+    mode = _creation_mode(module.params.get("mode"))
+    backups = []
+
+    def backup(existing):
+        if module.params.get("backup"):
+            backups.append(module.backup_local(existing))
+
+    changed = put_private_file(module, path, data, changed, mode, owner_uid(module.params), backup)
+    if os.path.lexists(path):
+        file_args = module.load_file_common_arguments(module.params, path=path)
+        if file_args.get("mode") is None:
+            file_args["mode"] = PRIVATE_MODE
+        if not group_option:
+            file_args["group"] = None
+        changed = module.set_fs_attributes_if_different(file_args, changed)
+    return changed, (backups[0] if backups else None)

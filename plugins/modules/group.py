@@ -84,12 +84,15 @@ options:
     type: int
     choices: [0, 1]
     default: 0
-  gmc_lifetime:
+  gmc_lifetime_days:
     description:
       - Lifetime in days of a new or re-issued GMC, clipped to the GRC's validity.
       - Does not affect an existing GMC until it is re-issued.
+      - The alias O(gmc_lifetime) is the name of release 0.1.0.
     type: int
     default: 365
+    aliases: [gmc_lifetime]
+    version_added: 0.2.0
   renew_days:
     description: Re-issue the creator's GMC when it has fewer days left than this. V(0) disables.
     type: int
@@ -155,7 +158,7 @@ membership:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
 
 
 def main():
@@ -167,10 +170,10 @@ def main():
             classifier=dict(type="str"),
             peer_name=dict(type="str"),
             friendly_name=dict(type="str"),
-            cloud=dict(type="str", default=operations.DEFAULT_CLOUD),
-            scope=dict(type="str", choices=list(operations.SCOPES), default="global"),
+            cloud=dict(type="str", default=groups.DEFAULT_CLOUD),
+            scope=dict(type="str", choices=list(groups.SCOPES), default="global"),
             cloud_flags=dict(type="int", choices=[0, 1], default=0),
-            gmc_lifetime=dict(type="int", default=365),
+            gmc_lifetime_days=dict(type="int", default=365, aliases=["gmc_lifetime"]),
             renew_days=dict(type="int", default=30),
             force_renew=dict(type="bool", default=False),
             key_size=dict(type="int", choices=[2048, 3072, 4096], default=2048),
@@ -188,7 +191,7 @@ def main():
     if params["state"] == "present":
         module_support.run_plan(
             module,
-            lambda store: operations.plan_group_present(
+            lambda store: groups.plan_group_present(
                 store,
                 params["creator"],
                 params["classifier"],
@@ -196,7 +199,7 @@ def main():
                 cloud=params["cloud"],
                 scope=params["scope"],
                 cloud_flags=params["cloud_flags"],
-                gmc_lifetime=params["gmc_lifetime"],
+                gmc_lifetime_days=params["gmc_lifetime_days"],
                 renew_days=params["renew_days"],
                 force_renew=params["force_renew"],
                 key_size=params["key_size"],
@@ -206,7 +209,7 @@ def main():
     else:
         module_support.run_plan(
             module,
-            lambda store: operations.plan_group_absent(
+            lambda store: groups.plan_group_absent(
                 store, params["creator"], params["peer_name"], params["classifier"]
             ),
         )

@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - peernet.peergroup.common
   - peernet.peergroup.common.password
   - peernet.peergroup.common.controller_dest
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -49,11 +50,13 @@ options:
     description: Peer name of the member identity. Use with O(group), or use O(configs).
     type: str
   group:
-    description: Group peer name.
+    description:
+      - Group peer name. It is not the written file's group as in M(ansible.builtin.file); the files keep
+        the group of the user the module runs as.
     type: str
   dest:
     description:
-      - File on the managed node to write the document to, mode C(0600), replaced atomically.
+      - File on the managed node to write the document to, mode O(mode) (C(0600) when unset), replaced atomically.
       - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
         link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
       - Without it the document is only returned in RV(config_xml).
@@ -106,6 +109,31 @@ options:
         description: As O(include_group_key), for this item.
         type: bool
         default: true
+  backup:
+    description:
+      - Copy the file at O(dest) (or O(configs[].dest)) to a timestamped backup beside it before it is replaced;
+        RV(configs[].backup_file) names the copy.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  return_content:
+    description:
+      - Return each document in RV(configs[].content) (and RV(content) for a single export). It is the sealed
+        document (its secrets encrypted under O(password)), never a password or a plain key.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  mode:
+    description:
+      - The permissions of each written file, as in M(ansible.builtin.file); V(0600) when not set.
+      - An octal mode is the file's mode from its creation, before a byte is written; a symbolic one is applied
+        to the new file, which is V(0600) until then.
+    version_added: 0.2.0
+  owner:
+    description:
+      - The owner of each written file. A file already owned by this user is replaced like one of the user the
+        module runs as.
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -145,6 +173,16 @@ config_xml:
   description: The sealed document (single export). Safe to return; V(null) in check mode when it would change.
   returned: when O(identity) is used
   type: str
+content:
+  description: The sealed document (single export), as RV(configs[].content).
+  returned: when O(identity) is used and O(return_content=true)
+  type: str
+  version_added: 0.2.0
+backup_file:
+  description: The backup of the replaced O(dest) (single export).
+  returned: when O(identity) is used and a backup was made
+  type: str
+  version_added: 0.2.0
 identity_peer_name:
   description: The member identity (single export).
   returned: when O(identity) is used
@@ -178,6 +216,16 @@ configs:
     dest:
       description: Where the document was written, if anywhere.
       type: str
+    backup_file:
+      description: The backup of the replaced document, when O(backup) made one.
+      type: str
+      returned: changed and a backup was made
+      version_added: 0.2.0
+    content:
+      description: The sealed document, as RV(configs[].config_xml).
+      type: str
+      returned: when O(return_content=true)
+      version_added: 0.2.0
     changed:
       description: Whether this document was (or would be) sealed anew.
       type: bool
@@ -223,7 +271,8 @@ configs:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import plans
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
@@ -232,12 +281,13 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             module_support.STORE_ARGUMENT_SPEC,
+            **module_support.DEST_ARGUMENT_SPEC,
             identity=dict(type="str"),
             group=dict(type="str"),
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
             include_group_key=dict(type="bool", default=True),
-            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(plans.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
             configs=dict(
                 type="list",
@@ -255,6 +305,7 @@ def main():
         mutually_exclusive=[("identity", "configs"), ("dest", "configs"), ("controller_dest", "configs")],
         required_together=[("identity", "group")],
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     params = module.params
     if params["controller_dest"] is not None or any(item["controller_dest"] is not None for item in params["configs"] or []):
@@ -266,27 +317,29 @@ def main():
 
     def make_plan(store):
         requests = [
-            operations.ExportRequest(
-                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE), item["dest"]
+            configs.ExportRequest(
+                item["identity"], item["group"], item["include_group_key"], module_support.read_existing(item["dest"], MAX_DOCUMENT_SIZE, params), item["dest"]
             )
             for item in items
         ]
-        return operations.plan_group_config_export(store, requests, KeyCache(params["password"]), params["regenerate"])
+        return configs.plan_group_config_export(store, requests, KeyCache(params["password"]), params["regenerate"])
 
     def finish(result, changed):
         for item, entry in zip(items, result["configs"]):
             entry["dest"] = item["dest"]
+            if params["return_content"]:
+                entry["content"] = entry["config_xml"]
             if not item["dest"]:
                 continue
             document = entry["config_xml"].encode("utf-8") if entry["config_xml"] is not None else None
-            changed = module_support.put_private_file(module, item["dest"], document, entry["changed"]) or changed
+            written, backup_file = module_support.write_dest(module, item["dest"], document, entry["changed"], group_option=False)
+            changed = written or changed
+            if backup_file:
+                entry["backup_file"] = backup_file
         if single:
+            # The single call's top level repeats its one entry's keys.
             entry = result["configs"][0]
-            result.update(
-                config_xml=entry["config_xml"],
-                identity_peer_name=entry["identity_peer_name"],
-                group_peer_name=entry["group_peer_name"],
-            )
+            result.update((key, entry[key]) for key in ("config_xml", "identity_peer_name", "group_peer_name", "content", "backup_file") if key in entry)
         return changed
 
     module_support.run_plan(module, make_plan, finish)

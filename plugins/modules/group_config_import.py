@@ -254,7 +254,7 @@ hresult:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -265,7 +265,7 @@ def main():
             config_xml=dict(type="str"),
             src=dict(type="path"),
             password=dict(type="str", no_log=True),
-            overwrite=dict(type="str", choices=list(operations.OVERWRITE_POLICIES), default="never"),
+            overwrite=dict(type="str", choices=list(configs.OVERWRITE_POLICIES), default="never"),
             configs=dict(
                 type="list",
                 elements="dict",
@@ -273,7 +273,7 @@ def main():
                     config_xml=dict(type="str"),
                     src=dict(type="path"),
                     password=dict(type="str", no_log=True),
-                    overwrite=dict(type="str", choices=list(operations.OVERWRITE_POLICIES)),
+                    overwrite=dict(type="str", choices=list(configs.OVERWRITE_POLICIES)),
                 ),
                 required_one_of=[("config_xml", "src")],
                 mutually_exclusive=[("config_xml", "src")],
@@ -297,7 +297,7 @@ def _import_one(module, params):
         module.fail_json(msg="missing required arguments: password")
     module_support.run_plan(
         module,
-        lambda store: operations.plan_group_config_import(
+        lambda store: configs.plan_group_config_import(
             store, params["config_xml"].encode("utf-8"), KeyCache(params["password"]), params["overwrite"]
         ),
     )
@@ -319,7 +319,7 @@ def _import_many(module, params):
         def plan(store):
             if password not in caches:
                 caches[password] = KeyCache(password)
-            return operations.plan_group_config_import(store, item["config_xml"].encode("utf-8"), caches[password], overwrite)
+            return configs.plan_group_config_import(store, item["config_xml"].encode("utf-8"), caches[password], overwrite)
 
         return plan
 

@@ -106,7 +106,7 @@ identity_info_xml:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 
 
 def main():
@@ -129,14 +129,14 @@ def main():
     if params["state"] == "present":
         module_support.run_plan(
             module,
-            lambda store: operations.plan_identity_present(
+            lambda store: identities.plan_identity_present(
                 store, params["classifier"], params["friendly_name"], params["key_size"]
             ),
         )
     else:
         module_support.run_plan(
             module,
-            lambda store: operations.plan_identity_absent(
+            lambda store: identities.plan_identity_absent(
                 store, params["peer_name"], params["classifier"], params["friendly_name"], params["force"]
             ),
         )

@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - peernet.peergroup.common
   - peernet.peergroup.common.password
   - peernet.peergroup.common.controller_dest
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -46,7 +47,7 @@ options:
     required: true
   dest:
     description:
-      - File on the managed node to write the document to (mode C(0600), replaced atomically).
+      - File on the managed node to write the document to (mode O(mode), C(0600) when unset, replaced atomically).
       - An existing file must be a regular file of the user the module runs as, at most 1 MiB; a symbolic
         link, a directory, a FIFO, a device or a file of another user is refused and left as it is.
     type: path
@@ -64,6 +65,29 @@ options:
     type: str
     choices: [never, fail, partial_idempotence, full_idempotence, always]
     default: full_idempotence
+    version_added: 0.2.0
+  backup:
+    description:
+      - Copy the file at O(dest) to a timestamped backup beside it before it is replaced; RV(backup_file) names the copy.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  return_content:
+    description:
+      - Return the document in RV(content). It is the sealed document (its secrets encrypted under O(password)),
+        never a password or a plain key.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  mode:
+    description:
+      - The permissions of O(dest), as in M(ansible.builtin.file); V(0600) when not set.
+      - An octal mode is the file's mode from its creation, before a byte is written; a symbolic one is applied
+        to the new file, which is V(0600) until then.
+    version_added: 0.2.0
+  owner:
+    description:
+      - The owner of O(dest). A file already owned by this user is replaced like one of the user the module runs as.
     version_added: 0.2.0
 """
 
@@ -94,6 +118,16 @@ identity_xml:
     - V(null) in check mode when it would change.
   returned: success
   type: str
+backup_file:
+  description: The backup of the replaced O(dest), when O(backup) made one.
+  returned: changed and a backup was made
+  type: str
+  version_added: 0.2.0
+content:
+  description: The sealed document, as RV(identity_xml).
+  returned: when O(return_content=true)
+  type: str
+  version_added: 0.2.0
 controller_dest:
   version_added: 0.2.0
   description: The controller file written.
@@ -108,7 +142,8 @@ controller_changed:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import plans
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.documents import MAX_DOCUMENT_SIZE
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
@@ -117,13 +152,15 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             module_support.STORE_ARGUMENT_SPEC,
+            **module_support.DEST_ARGUMENT_SPEC,
             identity=dict(type="str", required=True),
             dest=dict(type="path"),
             controller_dest=dict(type="path"),
-            regenerate=dict(type="str", default="full_idempotence", choices=list(operations.REGENERATE_POLICIES)),
+            regenerate=dict(type="str", default="full_idempotence", choices=list(plans.REGENERATE_POLICIES)),
             password=dict(type="str", required=True, no_log=True),
         ),
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     params = module.params
     if params["controller_dest"] is not None:
@@ -131,15 +168,20 @@ def main():
     dest = params["dest"]
 
     def finish(result, changed):
+        if params["return_content"]:
+            result["content"] = result["identity_xml"]
         if not dest:
             return changed
         document = result["identity_xml"].encode("utf-8") if result["identity_xml"] is not None else None
-        return module_support.put_private_file(module, dest, document, changed)
+        changed, backup_file = module_support.write_dest(module, dest, document, changed)
+        if backup_file:
+            result["backup_file"] = backup_file
+        return changed
 
     module_support.run_plan(
         module,
-        lambda store: operations.plan_identity_export(
-            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE),
+        lambda store: identities.plan_identity_export(
+            store, params["identity"], KeyCache(params["password"]), module_support.read_existing(dest, MAX_DOCUMENT_SIZE, params),
             params["regenerate"], dest,
         ),
         finish,

@@ -70,7 +70,7 @@ identity_peer_name:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 
 
@@ -92,7 +92,7 @@ def main():
     params = module.params
     module_support.run_plan(
         module,
-        lambda store: operations.plan_identity_import(
+        lambda store: identities.plan_identity_import(
             store, params["identity_xml"].encode("utf-8"), KeyCache(params["password"]), params["friendly_name"]
         ),
     )

@@ -237,9 +237,9 @@ def main():
 
 def _verified_inventory(store):
     # Imported here: a light read (verify=false) must not pay for cryptography and lxml.
-    from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+    from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import inventory
 
-    return dict(operations.store_inventory(store), integrity_problems=store.check_integrity())
+    return dict(inventory.store_inventory(store), integrity_problems=store.check_integrity())
 
 
 if __name__ == "__main__":

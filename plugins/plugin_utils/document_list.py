@@ -54,7 +54,7 @@ def describe_sources(sources, read_text, describe, password_names):
     """The documents of ``sources`` with their public facts.
 
     ``read_text(path)`` returns a controller file's text or raises PeerError; ``describe(text)``
-    returns its public facts (operations.describe_document); ``password_names`` are the keys of
+    returns its public facts (configs.describe_document); ``password_names`` are the keys of
     the per-group passwords, group peer names or classifiers (the peer name wins).
     """
     return [_document(source, read_text, describe, password_names) for source in sources]

@@ -25,7 +25,8 @@ import json
 import sys
 import time
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
@@ -41,9 +42,9 @@ def run_step(store_path, step, cache):
     try:
         with contextlib.closing(Store.open(store_path, create=True)) as store:
             if step["kind"] == "config":
-                plan = operations.plan_group_config_import(store, data, cache, step.get("overwrite", "never"))
+                plan = configs.plan_group_config_import(store, data, cache, step.get("overwrite", "never"))
             else:
-                plan = operations.plan_identity_import(store, data, cache)
+                plan = identities.plan_identity_import(store, data, cache)
             result = dict(plan.result)
             result.update(plan.apply())
             result["changed"] = plan.changed

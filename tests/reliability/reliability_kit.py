@@ -32,7 +32,8 @@ from cryptography.x509.oid import NameOID
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
@@ -147,13 +148,13 @@ def snapshot(path):
 def logical_content(path):
     """Identities and memberships of the store at ``path`` (records as dicts) and its integrity problems."""
     with contextlib.closing(Store.open(str(path), create=False)) as store:
-        identities = sorted((record_dict(record) for record in store.list_identities()), key=lambda r: r["peer_name"])
+        identity_rows = sorted((record_dict(record) for record in store.list_identities()), key=lambda r: r["peer_name"])
         memberships = sorted(
             (record_dict(record) for record in store.list_memberships()),
             key=lambda r: (r["identity_peer_name"], r["group_peer_name"]),
         )
         problems = store.check_integrity()
-    return {"identities": identities, "memberships": memberships, "integrity_problems": problems}
+    return {"identities": identity_rows, "memberships": memberships, "integrity_problems": problems}
 
 
 def record_dict(record):
@@ -610,9 +611,9 @@ def import_document(store_path, kind, data, cache, overwrite="never"):
     """
     with contextlib.closing(Store.open(str(store_path), create=True)) as store:
         if kind == "config":
-            plan = operations.plan_group_config_import(store, data, cache, overwrite)
+            plan = configs.plan_group_config_import(store, data, cache, overwrite)
         else:
-            plan = operations.plan_identity_import(store, data, cache)
+            plan = identities.plan_identity_import(store, data, cache)
         result = dict(plan.result)
         result.update(plan.apply())
         result["changed"] = plan.changed

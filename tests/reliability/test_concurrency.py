@@ -35,7 +35,8 @@ import pytest
 
 import reliability_kit as kit
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
@@ -178,7 +179,7 @@ def test_twenty_concurrent_imports_are_serialisable(concurrent_rounds):
 
 def _plan(store_path, world, data, overwrite="never"):
     store = Store.open(str(store_path), create=False)
-    return store, operations.plan_group_config_import(store, data, world.cache, overwrite)
+    return store, configs.plan_group_config_import(store, data, world.cache, overwrite)
 
 
 def test_overwrite_never_holds_when_two_imports_interleave(world, tmp_path):
@@ -202,7 +203,7 @@ def test_identical_identity_imports_interleaved_both_succeed(world, tmp_path):
     store_path = world.fresh_target(tmp_path / "store")
     stores = [Store.open(str(store_path), create=False) for _index in range(2)]
     with contextlib.closing(stores[0]), contextlib.closing(stores[1]):
-        plans = [operations.plan_identity_import(store, world.stranger_identity_doc, world.cache) for store in stores]
+        plans = [identities.plan_identity_import(store, world.stranger_identity_doc, world.cache) for store in stores]
         plans[0].apply()
         plans[1].apply()
     names = [identity["peer_name"] for identity in kit.logical_content(store_path)["identities"]]

@@ -5,7 +5,7 @@
 """Hostile and broken documents against the import path (issue item 1).
 
 Every case is built here from real documents of the session's world (see
-reliability_kit.World) and fed to ``operations.plan_group_config_import`` or
+reliability_kit.World) and fed to ``configs.plan_group_config_import`` or
 ``plan_identity_import`` against a real store; the plan is applied if one comes
 back.  Each must end in a PeerError with the expected HRESULT, leave every file
 of the store byte-for-byte as it was, and name no secret.  Durations are

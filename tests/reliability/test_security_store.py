@@ -2,7 +2,7 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The host store's findings of issue 18, through the real modules and operations.
+"""The host store's findings of issue 18, through the real modules and decisions.
 
 Read-only paths write nothing (finding 13), an imported digest never outlives a change made
 by anything but that document's import (finding 8), and a corrupt store is a PeerError, never a
@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reliability_kit as kit
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import inventory
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 
@@ -99,7 +100,7 @@ def test_group_module_change_clears_the_imported_digest(world, tmp_path, change)
     assert imported.imported_digest is not None
 
     with contextlib.closing(Store.open(store_path, create=False)) as store:
-        plan = operations.plan_group_present(store, world.owner.name, "farm", **change)
+        plan = groups.plan_group_present(store, world.owner.name, "farm", **change)
         assert plan.changed is True
         plan.apply()
     assert _stored_membership(store_path, world).imported_digest is None
@@ -180,7 +181,7 @@ def read_everything(store_path, world):
         texts.extend(problems)
         reads = [
             (store.recorded_inventory, True),
-            (lambda: operations.store_inventory(store), True),
+            (lambda: inventory.store_inventory(store), True),
             (store.list_identities, False),
             (store.list_memberships, False),
             (lambda: store.get_identity(world.owner.name), False),

@@ -5,7 +5,7 @@
 """A store others could read or tamper with is refused (issue item 6).
 
 Each case spoils a copy of a real store, then opens it through the import path
-(``operations.plan_group_config_import`` behind ``Store.open``) and through the
+(``configs.plan_group_config_import`` behind ``Store.open``) and through the
 real module.  Both must fail with PEER_E_NO_KEY_ACCESS, and the refusal must
 leave the files exactly as they were: no repair, no new file, no read of a key.
 """

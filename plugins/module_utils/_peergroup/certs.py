@@ -19,6 +19,7 @@ import os
 import uuid
 from typing import NamedTuple
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import der
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import deps
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
@@ -215,10 +216,6 @@ def _serial() -> int:
     return (int.from_bytes(os.urandom(16), "big") & ((1 << 127) - 1)) | (1 << 120)
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-
-
 def _p2p(oid: str, value: bytes):
     return x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value)
 
@@ -265,15 +262,15 @@ def _build(subject_name, issuer_name, public_key, signing_key, not_before, not_a
     return builder.sign(signing_key, hashes.SHA256())
 
 
-def make_identity_certificate(key, peer_name: str):
-    """The self-signed identity certificate (IDC) of an identity."""
-    now = _now()
+def make_identity_certificate(key, peer_name: str, now=None):
+    """The self-signed identity certificate (IDC) of an identity, valid from ``now``."""
+    now = (now or clock.utcnow()).replace(microsecond=0)
     return _build(peer_name, peer_name, key.public_key(), key, now, now + ROOT_LIFETIME, TYPE_IDC, peer_name)
 
 
-def make_group_root(group_key, group_peer_name: str):
-    """The group root certificate (GRC), self-signed with the group key."""
-    now = _now()
+def make_group_root(group_key, group_peer_name: str, now=None):
+    """The group root certificate (GRC), self-signed with the group key, valid from ``now``."""
+    now = (now or clock.utcnow()).replace(microsecond=0)
     return _build(group_peer_name, group_peer_name, group_key.public_key(), group_key, now, now + ROOT_LIFETIME,
                   TYPE_GRC, group_peer_name, can_issue=True)
 
@@ -286,7 +283,7 @@ def issue_gmc(issuer_cert, issuer_key, subject_public_key, subject_peer_name: st
             raise PeerError("E_INVALIDARG", "unknown role %s" % shown(role))
     if not roles:
         raise PeerError("E_INVALIDARG", "a GMC needs at least one role")
-    now = (now or _now()).replace(microsecond=0)
+    now = (now or clock.utcnow()).replace(microsecond=0)
     not_after = min(now + lifetime, not_after_of(issuer_cert))
     if not_after <= now:
         raise PeerError("PEER_E_INVALID_TIME_PERIOD", "the issuer's certificate expires before the new GMC would start")
@@ -559,7 +556,7 @@ def verify_chain(certs, group_peer_name: str, identity_peer_name=None, now=None)
         raise _invalid("the leaf GMC is for %s, not for identity %s" % (leaf_name, identity_peer_name))
     if peername.authority_for_key(leaf.public_key()) != peername.parse(leaf_name).authority:
         raise _invalid("the leaf GMC's key does not match its peer name %s" % leaf_name)
-    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    moment = now or clock.utcnow()
     for cert in ordered:
         if not not_before_of(cert) <= moment <= not_after_of(cert):
             raise PeerError(
@@ -606,7 +603,7 @@ def check_identity_certificate(cert, peer_name: str, private_key=None, now=None)
         raise _invalid("the identity certificate's key does not match the peer name %s" % peer_name)
     if private_key is not None and not public_key_matches(private_key, cert):
         raise _invalid("the identity certificate does not hold the public half of its private key")
-    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    moment = now or clock.utcnow()
     if not not_before_of(cert) <= moment <= not_after_of(cert):
         raise PeerError(
             "PEER_E_INVALID_TIME_PERIOD",

@@ -80,11 +80,12 @@ def read_document(path: str, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def check_replaceable(path: str):
+def check_replaceable(path: str, owner_uid=None):
     """``os.lstat`` of ``path``, or None when nothing is there; refuse what write_private_file must not replace.
 
-    Only a regular file owned by the effective user is replaced: a symbolic link, a device, a
-    FIFO or a directory is ``E_INVALIDARG``, a file planted by another user ``E_ACCESSDENIED``.
+    Only a regular file owned by the effective user (or by ``owner_uid``, the owner the caller
+    gives its files) is replaced: a symbolic link, a device, a FIFO or a directory is
+    ``E_INVALIDARG``, a file planted by another user ``E_ACCESSDENIED``.
     """
     try:
         info = os.lstat(path)
@@ -92,12 +93,12 @@ def check_replaceable(path: str):
         return None
     if not stat.S_ISREG(info.st_mode):
         raise PeerError("E_INVALIDARG", "%s is %s; only a regular file is replaced" % (path, _kind(info.st_mode)))
-    if info.st_uid != os.geteuid():
+    if info.st_uid not in (os.geteuid(), owner_uid):
         raise PeerError("E_ACCESSDENIED", "%s is owned by uid %d, not by uid %d; it is not replaced" % (path, info.st_uid, os.geteuid()))
     return info
 
 
-def write_private_file(path: str, data: bytes, mode: int = PRIVATE_MODE) -> None:
+def write_private_file(path: str, data: bytes, mode: int = PRIVATE_MODE, owner_uid=None) -> None:
     """Replace ``path`` by a new file holding ``data`` with exactly ``mode``.
 
     The temp file beside ``path`` is created with ``mode`` (exclusive, no symlink followed) and
@@ -106,7 +107,7 @@ def write_private_file(path: str, data: bytes, mode: int = PRIVATE_MODE) -> None
     never a part; on any failure the temp file is removed. ``path`` is checked by
     check_replaceable first; the rename replaces the directory entry itself, never a link's target.
     """
-    check_replaceable(path)
+    check_replaceable(path, owner_uid)
     directory, name = os.path.split(os.path.abspath(path))
     fd, temp_path = _create_temp(directory, name, mode)
     try:

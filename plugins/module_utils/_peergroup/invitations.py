@@ -6,7 +6,7 @@
 
 The issuer's store records every credential it issued (``store.IssuedRecord``), so issuing is
 idempotent on content: the same invitee with the same roles gets the recorded invitation back
-until it is inside the renewal window. Each ``plan_*`` returns an ``operations.Plan``: check
+until it is inside the renewal window. Each ``plan_*`` returns a ``plans.Plan``: check
 mode and real runs share the decision. ``now`` (an aware datetime) is injectable everywhere.
 
 PRIVATE to the collection: no compatibility promise outside it.
@@ -18,10 +18,12 @@ import datetime
 from typing import NamedTuple, Optional
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.operations import Plan, received_membership
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import received_membership
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import Plan
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, iso_time
 
 STATES = ("present", "absent")
@@ -38,10 +40,6 @@ class Invitee(NamedTuple):
     lifetime_days: int = 365
     state: str = "present"
     reinstate: bool = False
-
-
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
 def _iso(moment) -> str:
@@ -214,7 +212,7 @@ def plan_invitations(store, group, invitees, identity=None, renew_days=30, now=N
     credential has the same issuer and roles and more than ``renew_days`` left gets the recorded
     invitation back; a revoked one is refused (PEER_E_NOT_AUTHORIZED) unless ``reinstate``.
     """
-    now = (now or _utcnow()).replace(microsecond=0)
+    now = (now or clock.utcnow()).replace(microsecond=0)
     if not isinstance(renew_days, int) or renew_days < 0:
         raise PeerError("E_INVALIDARG", "renew_days must be 0 or more")
     issuer = _load_issuer(store, group, identity, now)
@@ -350,7 +348,7 @@ def _stored_chain(record):
 
 def plan_join(store, data, now=None):
     """Decide joining the group of one PEERINVITATION (bytes) with the identity its leaf names."""
-    now = now or _utcnow()
+    now = now or clock.utcnow()
     invitation = documents.parse_invitation(data)
     chain = documents.verify_invitation(invitation, now=now)
     name = certs.peer_name_of(chain.leaf)

@@ -20,6 +20,7 @@ import struct
 import time
 from typing import NamedTuple, Optional, Tuple
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 STORE_FILE = "store.db"
@@ -925,7 +926,7 @@ class Store(object):
         store parses no certificate (``store_info`` with ``verify=false`` needs neither cryptography
         nor lxml); ``describe_membership(record)`` may add what the certificates say to each
         membership. ``now`` (aware, default the current time) gives the credentials' ``days_left``."""
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or clock.utcnow()
         with self._reading():
             identities = self.list_identities()
             memberships = self.list_memberships()

@@ -8,6 +8,7 @@ changed in place; run through main() against a real store and through module_sup
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import stat
 import types
@@ -17,6 +18,7 @@ import pytest
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import fileio
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_export, group_config_import, identity_export
@@ -180,3 +182,79 @@ def test_put_private_file_leaves_an_unchanged_private_document_alone(tmp_path):
     before = mode_and_inode(path)
     assert module_support.put_private_file(module(), path, b"same", False) is False
     assert mode_and_inode(path) == before
+
+
+def _identity_args(store_path, keys, dest, **extra):
+    return dict(store_path=store_path, identity=identity_record(keys[0]).peer_name, password=PASSWORD, dest=dest, **extra)
+
+
+def test_an_octal_mode_is_the_files_mode_from_its_first_byte(capsys, tmp_path, store_path, keys, monkeypatch):
+    modes = []
+    real_write = os.write
+
+    def write(fd, data):
+        modes.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        return real_write(fd, data)
+
+    dest = str(tmp_path / "me.identity.xml")
+    monkeypatch.setattr(fileio.os, "write", write)
+    assert run_module(capsys, identity_export, _identity_args(store_path, keys, dest, mode="0640"))["changed"] is True
+    assert modes and set(modes) == {0o640} and mode_and_inode(dest)[0] == 0o640
+    assert run_module(capsys, identity_export, _identity_args(store_path, keys, dest, mode="0640"))["changed"] is False
+
+
+def test_a_symbolic_mode_is_applied_to_the_private_file_and_then_kept(capsys, tmp_path, store_path, keys):
+    dest = str(tmp_path / "me.identity.xml")
+    assert run_module(capsys, identity_export, _identity_args(store_path, keys, dest, mode="u=rw,g=r"))["changed"] is True
+    assert mode_and_inode(dest)[0] == 0o640
+    assert run_module(capsys, identity_export, _identity_args(store_path, keys, dest, mode="u=rw,g=r"))["changed"] is False
+    assert run_module(capsys, identity_export, _identity_args(store_path, keys, dest))["changed"] is True
+    assert mode_and_inode(dest)[0] == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_owner_and_group_are_set_and_a_file_of_that_owner_is_replaced(capsys, tmp_path, store_path, keys):
+    dest = str(tmp_path / "me.identity.xml")
+    args = _identity_args(store_path, keys, dest, owner="nobody", group="0")
+    assert run_module(capsys, identity_export, args)["changed"] is True
+    assert os.stat(dest).st_uid == pwd.getpwnam("nobody").pw_uid and os.stat(dest).st_gid == 0
+    assert run_module(capsys, identity_export, args)["changed"] is False
+    assert run_module(capsys, identity_export, dict(args, regenerate="always"))["changed"] is True
+    assert os.stat(dest).st_uid == pwd.getpwnam("nobody").pw_uid and mode_and_inode(dest)[0] == 0o600
+    refused = run_module(capsys, identity_export, _identity_args(store_path, keys, dest))
+    assert refused["failed"] and refused["hresult"]["name"] == "E_ACCESSDENIED"
+
+
+def test_backup_keeps_the_replaced_document(capsys, tmp_path, store_path, keys):
+    dest = str(tmp_path / "me.identity.xml")
+    first = run_module(capsys, identity_export, _identity_args(store_path, keys, dest, backup=True))
+    assert "backup_file" not in first
+    old = read(dest)
+    assert "backup_file" not in run_module(capsys, identity_export, _identity_args(store_path, keys, dest, backup=True))
+    again = run_module(capsys, identity_export, _identity_args(store_path, keys, dest, backup=True, regenerate="always"))
+    assert again["changed"] and read(again["backup_file"]) == old and read(dest) != old
+    assert os.path.dirname(again["backup_file"]) == str(tmp_path)
+
+
+def test_return_content_gives_the_sealed_document_only_when_asked(capsys, tmp_path, store_path, keys):
+    dest = str(tmp_path / "me.identity.xml")
+    assert "content" not in run_module(capsys, identity_export, _identity_args(store_path, keys, dest))
+    result = run_module(capsys, identity_export, _identity_args(store_path, keys, dest, return_content=True))
+    assert result["content"] == read(dest).decode() == result["identity_xml"]
+
+
+def test_group_config_export_has_one_entry_shape_for_single_and_batch_calls(capsys, tmp_path, store_path, keys):
+    sealed = documents.render_group_config(group_config(keys[0], keys[1]), KeyCache(PASSWORD).new_key()).decode()
+    assert run_module(capsys, group_config_import, dict(store_path=store_path, password=PASSWORD, config_xml=sealed))["changed"]
+    identity, group = identity_record(keys[0]).peer_name, documents.parse_group_config(sealed.encode()).group_peer_name
+    single_dest, batch_dest = str(tmp_path / "single.xml"), str(tmp_path / "batch.xml")
+    common = dict(store_path=store_path, password=PASSWORD, return_content=True, backup=True, mode="0640")
+    single = run_module(capsys, group_config_export, dict(common, identity=identity, group=group, dest=single_dest))
+    batch = run_module(capsys, group_config_export, dict(common, configs=[dict(identity=identity, group=group, dest=batch_dest)]))
+    assert not single.get("failed"), single.get("msg")
+    assert set(single["configs"][0]) == set(batch["configs"][0])
+    assert single["content"] == single["configs"][0]["content"] == read(single_dest).decode()
+    assert batch["configs"][0]["content"] == read(batch_dest).decode()
+    assert mode_and_inode(single_dest)[0] == mode_and_inode(batch_dest)[0] == 0o640
+    rekeyed = run_module(capsys, group_config_export, dict(common, identity=identity, group=group, dest=single_dest, regenerate="always"))
+    assert rekeyed["backup_file"] == rekeyed["configs"][0]["backup_file"] and read(rekeyed["backup_file"]) == single["content"].encode()

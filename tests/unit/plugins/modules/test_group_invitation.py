@@ -10,7 +10,8 @@ import os
 
 import pytest
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import group_invitation, group_join, store_info
 from ansible_collections.peernet.peergroup.tests.unit.plugins.modules.module_runner import run_module
@@ -29,12 +30,12 @@ class Hosts(object):
         self.owner_path = os.path.join(root, "owner")
         self.member_paths = [os.path.join(root, "web1"), os.path.join(root, "web2")]
         with Store.open(self.owner_path) as store:
-            owner = _apply(operations.plan_identity_present(store, "owner"))
-            self.group = _apply(operations.plan_group_present(store, owner["identity_peer_name"], "farm"))["group_peer_name"]
+            owner = _apply(identities.plan_identity_present(store, "owner"))
+            self.group = _apply(groups.plan_group_present(store, owner["identity_peer_name"], "farm"))["group_peer_name"]
         self.infos, self.names = [], []
         for path, classifier in zip(self.member_paths, ("web1", "web2")):
             with Store.open(path) as store:
-                made = _apply(operations.plan_identity_present(store, classifier))
+                made = _apply(identities.plan_identity_present(store, classifier))
             self.infos.append(made["identity_info_xml"])
             self.names.append(made["identity_peer_name"])
 

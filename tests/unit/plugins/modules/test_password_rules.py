@@ -16,7 +16,8 @@ import pytest
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import group_config_export
@@ -51,8 +52,8 @@ def world(tmp_path_factory, keys, config_xml):
     sealed = documents.parse_group_config(config_xml.encode())
     with Store.open(path, create=False) as store:
         with store.transaction():
-            operations.plan_group_config_import(store, config_xml.encode(), cache).apply()
-        identity_xml = operations.plan_identity_export(store, sealed.identity_peer_name, cache).apply()["identity_xml"]
+            configs.plan_group_config_import(store, config_xml.encode(), cache).apply()
+        identity_xml = identities.plan_identity_export(store, sealed.identity_peer_name, cache).apply()["identity_xml"]
     return dict(path=path, identity=sealed.identity_peer_name, group=sealed.group_peer_name, config_xml=config_xml, identity_xml=identity_xml)
 
 

@@ -16,7 +16,9 @@ import pytest
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import invitations
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import inventory
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.invitations import Invitee
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
@@ -36,7 +38,7 @@ def _expect(name, call, *args, **kwargs):
 
 
 def _identity(store, classifier):
-    plan = operations.plan_identity_present(store, classifier)
+    plan = identities.plan_identity_present(store, classifier)
     result = dict(plan.result)
     result.update(plan.apply())
     return result
@@ -45,10 +47,10 @@ def _identity(store, classifier):
 class World(object):
     """An owner store holding group ``farm`` and two member stores, each with its own identity."""
 
-    def __init__(self, root, gmc_lifetime=365):
+    def __init__(self, root, gmc_lifetime_days=365):
         self.owner = Store.open(os.path.join(root, "owner"))
         self.owner_name = _identity(self.owner, "owner")["identity_peer_name"]
-        created = operations.plan_group_present(self.owner, self.owner_name, "farm", friendly_name="Farm", gmc_lifetime=gmc_lifetime).apply()
+        created = groups.plan_group_present(self.owner, self.owner_name, "farm", friendly_name="Farm", gmc_lifetime_days=gmc_lifetime_days).apply()
         self.group = created["group_peer_name"]
         self.members = []
         for classifier in ("web1", "web2"):
@@ -140,9 +142,9 @@ def test_renewal_window_and_join_of_the_renewal(world):
 
 
 def test_lifetime_is_clipped_to_the_issuer(tmp_path):
-    short = World(str(tmp_path), gmc_lifetime=20)
+    short = World(str(tmp_path), gmc_lifetime_days=20)
     try:
-        issuer_end = operations.store_inventory(short.owner)["memberships"][0]["not_after"]
+        issuer_end = inventory.store_inventory(short.owner)["memberships"][0]["not_after"]
         entry = _issue(short.owner, [Invitee(identity_info_xml=short.members[0][2], lifetime_days=365)])[1]["invitations"][0]
         assert entry["not_after"] == issuer_end
     finally:
@@ -183,7 +185,7 @@ def test_revoke_then_reinstate(world):
     _expect("PEER_E_NOT_AUTHORIZED", _issue, world.owner, [Invitee(identity_info_xml=info)])
     result = _issue(world.owner, [Invitee(identity_info_xml=info, reinstate=True)])[1]
     assert result["invitations"][0]["action"] == "issued"
-    issued = operations.store_inventory(world.owner)["issued"]
+    issued = inventory.store_inventory(world.owner)["issued"]
     assert [(entry["identity_peer_name"], entry["revoked"], entry["revoked_at"]) for entry in issued] == [(name, False, None)]
     never = _issue(world.owner, [Invitee(peer_name=world.members[1][1], state="absent")])
     assert not never[0].changed and never[1]["invitations"][0]["action"] == "absent"

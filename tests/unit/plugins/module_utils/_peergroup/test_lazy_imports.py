@@ -17,7 +17,7 @@ CORE = "ansible_collections.peernet.peergroup.plugins.module_utils._peergroup"
 _LOADED = """
 import json, sys
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 print(json.dumps(sorted(sys.modules)))
 """

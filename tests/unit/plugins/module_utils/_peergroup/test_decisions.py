@@ -2,19 +2,25 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The module decisions (operations.py) against a real store: each plan, and each refusal."""
+"""The module decisions (plans, identities, groups, configs, inventory) against a real store: each plan, and each refusal."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
 import os
+import re
 
 import pytest
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock as core_clock
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import inventory
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import plans
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
@@ -63,23 +69,23 @@ def target(tmp_path, keys):
 
 def test_identity_present_creates_once(tmp_path):
     with _open(tmp_path / "s") as store:
-        plan = operations.plan_identity_present(store, "node", "Node")
+        plan = identities.plan_identity_present(store, "node", "Node")
         assert plan.changed and plan.result["identity_peer_name"] is None
         assert store.list_identities() == []
         created = plan.apply()
         assert created["identity_peer_name"].endswith(".node")
         assert b"PEERIDENTITYINFO" in created["identity_info_xml"].encode()
-        again = operations.plan_identity_present(store, "node", "Node")
+        again = identities.plan_identity_present(store, "node", "Node")
         assert not again.changed
         assert again.result["identity_peer_name"] == created["identity_peer_name"]
-        assert operations.plan_identity_present(store, "node", "Other").changed
+        assert identities.plan_identity_present(store, "node", "Other").changed
 
 
 def test_identity_friendly_name_renames_in_place(tmp_path, keys):
     with _open(tmp_path / "s") as store:
-        created = operations.plan_identity_present(store, "node", "Node").apply()["identity_peer_name"]
+        created = identities.plan_identity_present(store, "node", "Node").apply()["identity_peer_name"]
         key_before = store.get_identity(created).private_key
-        rename = operations.plan_identity_present(store, "node", "Renamed")
+        rename = identities.plan_identity_present(store, "node", "Renamed")
         assert rename.changed
         assert (rename.diff_before["friendly_name"], rename.diff_after["friendly_name"]) == ("Node", "Renamed")
         assert rename.result["identity_peer_name"] == created
@@ -88,22 +94,22 @@ def test_identity_friendly_name_renames_in_place(tmp_path, keys):
         [record] = store.list_identities()
         assert (record.peer_name, record.friendly_name, record.private_key) == (created, "Renamed", key_before)
         # No friendly name keeps the one set; the same one changes nothing.
-        assert not operations.plan_identity_present(store, "node").changed
-        assert not operations.plan_identity_present(store, "node", "Renamed").changed
+        assert not identities.plan_identity_present(store, "node").changed
+        assert not identities.plan_identity_present(store, "node", "Renamed").changed
         # Removal by classifier finds it whatever its friendly name.
-        operations.plan_identity_absent(store, classifier="node").apply()
+        identities.plan_identity_absent(store, classifier="node").apply()
         assert store.list_identities() == []
 
 
 def test_identity_classifier_shared_by_several_needs_the_friendly_name(tmp_path, keys):
     with _open(tmp_path / "s") as store:
-        ours = operations.plan_identity_present(store, "node", "Ours").apply()["identity_peer_name"]
+        ours = identities.plan_identity_present(store, "node", "Ours").apply()["identity_peer_name"]
         theirs = identity_record(keys[1], classifier="node")._replace(friendly_name="Theirs")
         store.add_identity(theirs)
-        assert operations.plan_identity_present(store, "node", "Ours").result["identity_peer_name"] == ours
-        assert operations.plan_identity_present(store, "node", "Theirs").result["identity_peer_name"] == theirs.peer_name
-        for call in (lambda: operations.plan_identity_present(store, "node", "Third"),
-                     lambda: operations.plan_identity_absent(store, classifier="node")):
+        assert identities.plan_identity_present(store, "node", "Ours").result["identity_peer_name"] == ours
+        assert identities.plan_identity_present(store, "node", "Theirs").result["identity_peer_name"] == theirs.peer_name
+        for call in (lambda: identities.plan_identity_present(store, "node", "Third"),
+                     lambda: identities.plan_identity_absent(store, classifier="node")):
             with pytest.raises(PeerError) as error:
                 call()
             assert error.value.name == "E_INVALIDARG" and ours in error.value.message
@@ -112,70 +118,138 @@ def test_identity_classifier_shared_by_several_needs_the_friendly_name(tmp_path,
 
 def test_identity_absent_refuses_with_groups(tmp_path):
     with _open(tmp_path / "s") as store:
-        name = operations.plan_identity_present(store, "node").apply()["identity_peer_name"]
-        operations.plan_group_present(store, name, "crew").apply()
+        name = identities.plan_identity_present(store, "node").apply()["identity_peer_name"]
+        groups.plan_group_present(store, name, "crew").apply()
         with pytest.raises(PeerError) as error:
-            operations.plan_identity_absent(store, peer_name=name)
+            identities.plan_identity_absent(store, peer_name=name)
         assert error.value.name == "PEER_E_GROUPS_EXIST"
-        operations.plan_identity_absent(store, peer_name=name, force=True).apply()
+        identities.plan_identity_absent(store, peer_name=name, force=True).apply()
         assert store.list_identities() == [] and store.list_memberships() == []
 
 
 def test_group_friendly_name_is_kept_when_omitted_and_reset_by_empty(tmp_path):
     with _open(tmp_path / "s") as store:
-        name = operations.plan_identity_present(store, "node").apply()["identity_peer_name"]
-        created = operations.plan_group_present(store, name, "crew")
+        name = identities.plan_identity_present(store, "node").apply()["identity_peer_name"]
+        created = groups.plan_group_present(store, name, "crew")
         assert created.diff_after["group_friendly_name"] == "crew"
         created.apply()
-        operations.plan_group_present(store, name, "crew", friendly_name="Test lab").apply()
-        assert not operations.plan_group_present(store, name, "crew").changed
+        groups.plan_group_present(store, name, "crew", friendly_name="Test lab").apply()
+        assert not groups.plan_group_present(store, name, "crew").changed
         [record] = store.list_memberships()
         assert record.group_friendly_name == "Test lab"
-        reset = operations.plan_group_present(store, name, "crew", friendly_name="")
+        reset = groups.plan_group_present(store, name, "crew", friendly_name="")
         assert reset.changed and reset.diff_after["group_friendly_name"] == "crew"
 
 
 def test_group_present_is_idempotent_and_verifiable(tmp_path):
     with _open(tmp_path / "s") as store:
-        name = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
-        check = operations.plan_group_present(store, name, "crew", scope="site-local")
+        name = identities.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+        check = groups.plan_group_present(store, name, "crew", scope="site-local")
         assert check.changed and store.list_memberships() == []
         group = check.apply()["group_peer_name"]
-        again = operations.plan_group_present(store, name, "crew", scope="site-local")
+        again = groups.plan_group_present(store, name, "crew", scope="site-local")
         assert not again.changed and again.result["group_peer_name"] == group
-        inventory = operations.store_inventory(store)
-        membership = inventory["memberships"][0]
+        held = inventory.store_inventory(store)
+        membership = held["memberships"][0]
         assert membership["roles"] == ["administrator"] and membership["owner"]
         assert membership["chain_verified"], membership["chain_problem"]
-        assert operations.plan_group_present(store, name, "crew", scope="link-local").changed
+        assert groups.plan_group_present(store, name, "crew", scope="link-local").changed
+
+
+START = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _timed_group(store, lifetime_days):
+    """An owner and its group ``crew`` whose GMC starts at START and lasts ``lifetime_days``."""
+    owner = identities.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+    groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=lifetime_days, now=START).apply()
+    return owner
+
+
+def test_gmc_lifetime_days_sets_the_end_of_a_new_gmc(tmp_path):
+    with _open(tmp_path / "s") as store:
+        _timed_group(store, 10)
+        [membership] = inventory.store_inventory(store, now=START)["memberships"]
+        assert membership["not_before"] == "2030-01-01T00:00:00Z" and membership["not_after"] == "2030-01-11T00:00:00Z"
+        assert membership["days_left"] == 10 and membership["chain_verified"]
+        for days in (0, 36501):
+            with pytest.raises(PeerError) as error:
+                groups.plan_group_present(store, store.list_identities()[0].peer_name, "crew", gmc_lifetime_days=days, now=START)
+            assert error.value.name == "PEER_E_INVALID_TIME_PERIOD"
+
+
+def test_renew_days_renews_only_inside_the_window(tmp_path):
+    with _open(tmp_path / "s") as store:
+        owner = _timed_group(store, 60)
+        outside = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=60, renew_days=30, now=START + 29 * DAY)
+        assert not outside.changed and not outside.result["renewed"]
+        inside = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=60, renew_days=30, now=START + 31 * DAY)
+        assert inside.changed and inside.result["renewed"]
+        renewed = inside.apply()["membership"]
+        assert renewed["not_before"] == "2030-02-01T00:00:00Z" and renewed["not_after"] == "2030-04-02T00:00:00Z"
+        assert not groups.plan_group_present(store, owner, "crew", renew_days=30, now=START + 31 * DAY).changed
+        assert not groups.plan_group_present(store, owner, "crew", renew_days=0, now=START + 59 * DAY).changed
+
+
+def test_an_expired_gmc_fails_verification_and_counts_negative_days(tmp_path):
+    with _open(tmp_path / "s") as store:
+        _timed_group(store, 10)
+        [membership] = inventory.store_inventory(store, now=START + 11 * DAY)["memberships"]
+        assert not membership["chain_verified"] and membership["days_left"] == -1
+        assert membership["chain_problem"].startswith("PEER_E_")
+
+
+def test_every_default_now_is_the_clock(tmp_path, monkeypatch):
+    """Without ``now``, the decisions read the time through clock.utcnow only."""
+    with _open(tmp_path / "s") as store:
+        owner = _timed_group(store, 10)
+        monkeypatch.setattr(core_clock, "utcnow", lambda: START + 11 * DAY)
+        [membership] = inventory.store_inventory(store)["memberships"]
+        assert not membership["chain_verified"] and membership["days_left"] == -1
+        renewal = groups.plan_group_present(store, owner, "crew", gmc_lifetime_days=10)
+        assert renewal.result["renewed"]
+        assert renewal.apply()["membership"]["not_before"] == "2030-01-12T00:00:00Z"
+
+
+_READS_THE_TIME = re.compile(r"datetime\.(now|utcnow|today)\(|date\.today\(|time\.time\(")
+
+
+def test_only_the_clock_reads_the_time():
+    core = os.path.dirname(core_clock.__file__)
+    readers = [
+        name for name in sorted(os.listdir(core))
+        if name.endswith(".py") and name != "clock.py"
+        and _READS_THE_TIME.search(open(os.path.join(core, name), encoding="utf-8").read())
+    ]
+    assert readers == []
 
 
 def test_group_present_refuses_unknown_creator(tmp_path):
     with _open(tmp_path / "s") as store:
         with pytest.raises(PeerError) as error:
-            operations.plan_group_present(store, "0." + "x", "crew")
+            groups.plan_group_present(store, "0." + "x", "crew")
         assert error.value.name == "PEER_E_NOT_FOUND"
 
 
 def test_import_then_reimport_without_kdf(target, keys, seal_key):
     data = documents.render_group_config(group_config(keys[0], keys[1]), seal_key)
     fresh = KeyCache(PASSWORD)
-    plan = operations.plan_group_config_import(target, data, fresh)
+    plan = configs.plan_group_config_import(target, data, fresh)
     assert plan.changed and plan.result["changed_fields"] == ["membership"]
     assert target.list_memberships() == []
     plan.apply()
     again_cache = KeyCache(PASSWORD)
-    again = operations.plan_group_config_import(target, data, again_cache, overwrite="always")
+    again = configs.plan_group_config_import(target, data, again_cache, overwrite="always")
     assert not again.changed
     assert again_cache.derivations == 0
 
 
 def test_inventory_shows_the_digest_of_the_imported_document(target, keys, cache, seal_key):
     data = documents.render_group_config(group_config(keys[0], keys[1]), seal_key)
-    operations.plan_group_config_import(target, data, cache).apply()
-    owner = operations.plan_identity_present(target, "owner").apply()["identity_peer_name"]
-    operations.plan_group_present(target, owner, "local-crew").apply()
-    digests = {entry["group_peer_name"]: entry["imported_digest"] for entry in operations.store_inventory(target)["memberships"]}
+    configs.plan_group_config_import(target, data, cache).apply()
+    owner = identities.plan_identity_present(target, "owner").apply()["identity_peer_name"]
+    groups.plan_group_present(target, owner, "local-crew").apply()
+    digests = {entry["group_peer_name"]: entry["imported_digest"] for entry in inventory.store_inventory(target)["memberships"]}
     imported_group = documents.parse_group_config(data).group_peer_name
     assert digests.pop(imported_group) == hashlib.sha256(data).hexdigest()
     # Created on this host, not imported.
@@ -184,22 +258,22 @@ def test_inventory_shows_the_digest_of_the_imported_document(target, keys, cache
 
 def test_same_content_other_bytes_is_unchanged(target, keys, cache, seal_key):
     config = group_config(keys[0], keys[1])
-    operations.plan_group_config_import(target, documents.render_group_config(config, seal_key), cache).apply()
+    configs.plan_group_config_import(target, documents.render_group_config(config, seal_key), cache).apply()
     other_bytes = documents.render_group_config(config, seal_key)
-    plan = operations.plan_group_config_import(target, other_bytes, cache, overwrite="never")
+    plan = configs.plan_group_config_import(target, other_bytes, cache, overwrite="never")
     assert not plan.changed and plan.result["changed_fields"] == []
 
 
 def test_overwrite_policies(target, keys, cache, seal_key):
     old = group_config(keys[0], keys[1], now=datetime.datetime.now(datetime.timezone.utc) - DAY)
     new = group_config(keys[0], keys[1], scope="link-local")
-    operations.plan_group_config_import(target, documents.render_group_config(new, seal_key), cache).apply()
+    configs.plan_group_config_import(target, documents.render_group_config(new, seal_key), cache).apply()
     older = documents.render_group_config(old._replace(group_peer_name=new.group_peer_name), seal_key)
     for policy in ("never", "if_newer"):
         with pytest.raises(PeerError) as error:
-            operations.plan_group_config_import(target, older, cache, overwrite=policy)
+            configs.plan_group_config_import(target, older, cache, overwrite=policy)
         assert error.value.name == "PEER_E_ALREADY_EXISTS"
-    replaced = operations.plan_group_config_import(target, older, cache, overwrite="always")
+    replaced = configs.plan_group_config_import(target, older, cache, overwrite="always")
     assert replaced.changed and "scope" in replaced.result["changed_fields"]
 
 
@@ -208,19 +282,19 @@ def test_if_newer_takes_the_group_modules_renewal_and_keeps_the_group_key(tmp_pa
     with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
         hour_ago = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=1)
         with monkeypatch.context() as clock:
-            clock.setattr(certs, "_now", lambda: hour_ago)
-            owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
-            group = operations.plan_group_present(source, owner, "crew").apply()["group_peer_name"]
+            clock.setattr(core_clock, "utcnow", lambda: hour_ago)
+            owner = identities.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+            group = groups.plan_group_present(source, owner, "crew").apply()["group_peer_name"]
         target.add_identity(source.get_identity(owner))
         cache = KeyCache(PASSWORD)
 
         def export(include_group_key):
-            request = operations.ExportRequest(owner, group, include_group_key=include_group_key)
-            return operations.plan_group_config_export(source, [request], cache).apply()["configs"][0]["config_xml"].encode()
+            request = configs.ExportRequest(owner, group, include_group_key=include_group_key)
+            return configs.plan_group_config_export(source, [request], cache).apply()["configs"][0]["config_xml"].encode()
 
-        operations.plan_group_config_import(target, export(True), cache).apply()
-        operations.plan_group_present(source, owner, "crew", force_renew=True).apply()
-        plan = operations.plan_group_config_import(target, export(False), cache, overwrite="if_newer")
+        configs.plan_group_config_import(target, export(True), cache).apply()
+        groups.plan_group_present(source, owner, "crew", force_renew=True).apply()
+        plan = configs.plan_group_config_import(target, export(False), cache, overwrite="if_newer")
         assert plan.changed and plan.result["changed_fields"] == ["chain"]
         assert plan.result["group_key_kept"] and plan.result["downgrades"] == [] and plan.result["owner"]
         plan.apply()
@@ -232,7 +306,7 @@ def test_if_newer_takes_the_group_modules_renewal_and_keeps_the_group_key(tmp_pa
 def _assert_refused(store_path, store, data, name, password=PASSWORD):
     before = _store_files(store_path)
     with pytest.raises(PeerError) as error:
-        operations.plan_group_config_import(store, data, KeyCache(password)).apply()
+        configs.plan_group_config_import(store, data, KeyCache(password)).apply()
     assert error.value.name == name, error.value
     assert password not in str(error.value)
     assert _store_files(store_path) == before
@@ -270,45 +344,45 @@ def test_chain_too_long(tmp_path, target, keys, seal_key):
 
 def test_chain_of_24_gmcs_imports(target, keys, cache, seal_key):
     data = documents.render_group_config(group_config(keys[0], keys[1], keys[2], depth=24), seal_key)
-    operations.plan_group_config_import(target, data, cache).apply()
+    configs.plan_group_config_import(target, data, cache).apply()
     assert target.list_memberships()[0].chain.__len__() == 25
 
 
 def test_owner_import_can_issue(target, keys, cache, seal_key):
     data = documents.render_group_config(group_config(keys[0], keys[1], group_key_included=True), seal_key)
-    result = operations.plan_group_config_import(target, data, cache)
+    result = configs.plan_group_config_import(target, data, cache)
     result.apply()
     identity = target.list_identities()[0].peer_name
-    renew = operations.plan_group_present(target, identity, "crew", force_renew=True)
+    renew = groups.plan_group_present(target, identity, "crew", force_renew=True)
     assert renew.changed and renew.result["group_peer_name"] == result.result["group_peer_name"]
     renew.apply()
-    assert operations.store_inventory(target)["memberships"][0]["chain_verified"]
+    assert inventory.store_inventory(target)["memberships"][0]["chain_verified"]
 
 
 def test_the_group_friendly_name_travels_and_follows_the_document(tmp_path):
     with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
-        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
-        group = operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
+        owner = identities.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        group = groups.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
         target.add_identity(source.get_identity(owner))
         cache = KeyCache(PASSWORD)
 
         def export(existing=None):
-            request = operations.ExportRequest(owner, group, existing=existing)
-            entry = operations.plan_group_config_export(source, [request], cache).apply()["configs"][0]
+            request = configs.ExportRequest(owner, group, existing=existing)
+            entry = configs.plan_group_config_export(source, [request], cache).apply()["configs"][0]
             return entry, entry["config_xml"].encode()
 
         entry, document = export()
         assert entry["group_friendly_name"] == "Test lab"
-        plan = operations.plan_group_config_import(target, document, cache, overwrite="never")
+        plan = configs.plan_group_config_import(target, document, cache, overwrite="never")
         assert plan.diff_after["group_friendly_name"] == "Test lab"
         plan.apply()
         assert target.get_membership(owner, group).group_friendly_name == "Test lab"
 
         # A rename alone reaches the target under every policy: the name is display only.
-        operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab 2").apply()
+        groups.plan_group_present(source, owner, "test-lab", friendly_name="Test lab 2").apply()
         renamed, renamed_document = export(existing=document)
         assert renamed["changed"]
-        plan = operations.plan_group_config_import(target, renamed_document, cache, overwrite="never")
+        plan = configs.plan_group_config_import(target, renamed_document, cache, overwrite="never")
         assert plan.changed and plan.result["changed_fields"] == ["group_friendly_name"]
         assert (plan.diff_before["group_friendly_name"], plan.diff_after["group_friendly_name"]) == ("Test lab", "Test lab 2")
         plan.apply()
@@ -316,61 +390,61 @@ def test_the_group_friendly_name_travels_and_follows_the_document(tmp_path):
 
         # A document without the name (written before it travelled) leaves the stored one.
         unnamed = documents.parse_group_config(renamed_document).open(cache)._replace(group_friendly_name=None)
-        plan = operations.plan_group_config_import(target, documents.render_group_config(unnamed, cache.new_key()), cache, overwrite="never")
+        plan = configs.plan_group_config_import(target, documents.render_group_config(unnamed, cache.new_key()), cache, overwrite="never")
         assert not plan.changed and plan.result["changed_fields"] == []
 
         # A refused document renames nothing.
         other_scope = unnamed._replace(scope="link-local", group_friendly_name="Other")
         with pytest.raises(PeerError) as error:
-            operations.plan_group_config_import(target, documents.render_group_config(other_scope, cache.new_key()), cache, overwrite="never")
+            configs.plan_group_config_import(target, documents.render_group_config(other_scope, cache.new_key()), cache, overwrite="never")
         assert error.value.name == "PEER_E_ALREADY_EXISTS" and "differs in: scope)" in error.value.message
         assert target.get_membership(owner, group).group_friendly_name == "Test lab 2"
 
 
 def test_an_export_without_the_friendly_name_is_sealed_anew_once(tmp_path):
     with _open(tmp_path / "source") as source:
-        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
-        group = operations.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
+        owner = identities.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        group = groups.plan_group_present(source, owner, "test-lab", friendly_name="Test lab").apply()["group_peer_name"]
         cache = KeyCache(PASSWORD)
-        config = operations._config_from_record(source.get_membership(owner, group))
+        config = configs._config_from_record(source.get_membership(owner, group))
         older = documents.render_group_config(config._replace(group_friendly_name=None), cache.new_key())
-        plan = operations.plan_group_config_export(source, [operations.ExportRequest(owner, group, existing=older)], cache)
+        plan = configs.plan_group_config_export(source, [configs.ExportRequest(owner, group, existing=older)], cache)
         assert plan.changed
         document = plan.apply()["configs"][0]["config_xml"].encode()
         assert documents.parse_group_config(document).group_friendly_name == "Test lab"
-        assert not operations.plan_group_config_export(source, [operations.ExportRequest(owner, group, existing=document)], cache).changed
+        assert not configs.plan_group_config_export(source, [configs.ExportRequest(owner, group, existing=document)], cache).changed
 
 
 @pytest.mark.parametrize("name", ["x" * 256, "a\x01b", "a\ufffeb"])
 def test_friendly_names_a_document_cannot_carry_are_refused_at_the_source(tmp_path, name):
     with _open(tmp_path / "source") as source:
-        owner = operations.plan_identity_present(source, "owner").apply()["identity_peer_name"]
+        owner = identities.plan_identity_present(source, "owner").apply()["identity_peer_name"]
         with pytest.raises(PeerError) as error:
-            operations.plan_group_present(source, owner, "test-lab", friendly_name=name)
+            groups.plan_group_present(source, owner, "test-lab", friendly_name=name)
         assert error.value.name == "PEER_E_INVALID_FRIENDLY_NAME"
         assert name[:3] not in error.value.message
 
 
 def test_export_batch_derives_once_and_is_idempotent(tmp_path):
     with _open(tmp_path / "s") as store:
-        owner = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
-        groups = [operations.plan_group_present(store, owner, "g%d" % i).apply()["group_peer_name"] for i in range(3)]
+        owner = identities.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+        group_names = [groups.plan_group_present(store, owner, "g%d" % i).apply()["group_peer_name"] for i in range(3)]
         cache = KeyCache(PASSWORD)
-        requests = [operations.ExportRequest(owner, group) for group in groups]
-        plan = operations.plan_group_config_export(store, requests, cache)
+        requests = [configs.ExportRequest(owner, group) for group in group_names]
+        plan = configs.plan_group_config_export(store, requests, cache)
         assert plan.changed
         exported = plan.apply()["configs"]
         assert cache.derivations == 1
         again_cache = KeyCache(PASSWORD)
         requests = [
-            operations.ExportRequest(owner, entry["group_peer_name"], existing=entry["config_xml"].encode())
+            configs.ExportRequest(owner, entry["group_peer_name"], existing=entry["config_xml"].encode())
             for entry in exported
         ]
-        again = operations.plan_group_config_export(store, requests, again_cache)
+        again = configs.plan_group_config_export(store, requests, again_cache)
         assert not again.changed
         assert again_cache.derivations == 1
         with pytest.raises(PeerError) as error:
-            operations.plan_group_config_export(store, requests, KeyCache("not-the-password-0000"))
+            configs.plan_group_config_export(store, requests, KeyCache("not-the-password-0000"))
         assert error.value.name == "ERROR_INVALID_PASSWORD"
 
 
@@ -378,22 +452,22 @@ def test_export_batch_derives_once_and_is_idempotent(tmp_path):
 def exported(tmp_path_factory):
     """A source store with one owned group, and its group configuration and identity documents."""
     store = _open(tmp_path_factory.mktemp("exported"))
-    owner = operations.plan_identity_present(store, "owner").apply()["identity_peer_name"]
-    group = operations.plan_group_present(store, owner, "lab").apply()["group_peer_name"]
+    owner = identities.plan_identity_present(store, "owner").apply()["identity_peer_name"]
+    group = groups.plan_group_present(store, owner, "lab").apply()["group_peer_name"]
     cache = KeyCache(PASSWORD)
-    config_xml = operations.plan_group_config_export(store, [operations.ExportRequest(owner, group)], cache).apply()["configs"][0]["config_xml"]
-    identity_xml = operations.plan_identity_export(store, owner, cache).apply()["identity_xml"]
+    config_xml = configs.plan_group_config_export(store, [configs.ExportRequest(owner, group)], cache).apply()["configs"][0]["config_xml"]
+    identity_xml = identities.plan_identity_export(store, owner, cache).apply()["identity_xml"]
     yield store, owner, group, config_xml.encode(), identity_xml.encode()
     store.close()
 
 
 def _export_config(exported, regenerate, existing, password=PASSWORD, include_group_key=True):
     store, owner, group = exported[:3]
-    request = operations.ExportRequest(owner, group, include_group_key=include_group_key, existing=existing, dest="/x/lab.xml")
-    return operations.plan_group_config_export(store, [request], KeyCache(password), regenerate=regenerate)
+    request = configs.ExportRequest(owner, group, include_group_key=include_group_key, existing=existing, dest="/x/lab.xml")
+    return configs.plan_group_config_export(store, [request], KeyCache(password), regenerate=regenerate)
 
 
-@pytest.mark.parametrize("regenerate", operations.REGENERATE_POLICIES)
+@pytest.mark.parametrize("regenerate", plans.REGENERATE_POLICIES)
 def test_regenerate_without_an_existing_document_seals_a_new_one(exported, regenerate):
     plan = _export_config(exported, regenerate, None)
     assert plan.changed and plan.result["configs"][0]["content_changed"]
@@ -461,7 +535,7 @@ def test_an_unreadable_document_is_sealed_anew_unless_the_policy_refuses(exporte
 
 def test_an_unknown_regenerate_policy_is_refused(exported):
     for plan in (lambda: _export_config(exported, "sometimes", None),
-                 lambda: operations.plan_identity_export(exported[0], exported[1], KeyCache(PASSWORD), regenerate="sometimes")):
+                 lambda: identities.plan_identity_export(exported[0], exported[1], KeyCache(PASSWORD), regenerate="sometimes")):
         with pytest.raises(PeerError) as error:
             plan()
         assert error.value.name == "E_INVALIDARG"
@@ -471,7 +545,7 @@ def test_identity_export_regenerate(exported):
     store, owner, _group, _config_xml, identity_xml = exported
 
     def plan(regenerate, existing=identity_xml, password=PASSWORD):
-        return operations.plan_identity_export(store, owner, KeyCache(password), existing=existing, regenerate=regenerate, dest="/x/id.xml")
+        return identities.plan_identity_export(store, owner, KeyCache(password), existing=existing, regenerate=regenerate, dest="/x/id.xml")
 
     assert plan("full_idempotence", existing=None).result["content_changed"]
     assert not plan("full_idempotence").changed and not plan("fail").changed
@@ -493,16 +567,16 @@ def test_identity_export_regenerate(exported):
 
 def test_identity_export_import_roundtrip(tmp_path):
     with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
-        name = operations.plan_identity_present(source, "node").apply()["identity_peer_name"]
+        name = identities.plan_identity_present(source, "node").apply()["identity_peer_name"]
         cache = KeyCache(PASSWORD)
-        document = operations.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
-        assert not operations.plan_identity_export(source, name, cache, existing=document).changed
+        document = identities.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
+        assert not identities.plan_identity_export(source, name, cache, existing=document).changed
         with pytest.raises(PeerError) as error:
-            operations.plan_identity_import(target, document, KeyCache("wrong-password-000000")).apply()
+            identities.plan_identity_import(target, document, KeyCache("wrong-password-000000")).apply()
         assert error.value.name == "ERROR_INVALID_PASSWORD"
-        operations.plan_identity_import(target, document, cache).apply()
+        identities.plan_identity_import(target, document, cache).apply()
         assert target.get_identity(name).private_key == source.get_identity(name).private_key
-        assert not operations.plan_identity_import(target, document, cache).changed
+        assert not identities.plan_identity_import(target, document, cache).changed
 
 
 def _recording_key_checks(monkeypatch):
@@ -521,34 +595,34 @@ def _recording_key_checks(monkeypatch):
 def test_a_key_is_checked_once_when_it_enters_and_never_when_read_from_the_store(tmp_path, monkeypatch):
     """OpenSSL's RSA check costs 40 ms or more per key: once for a key from outside, none for the store's own."""
     with _open(tmp_path / "source") as source, _open(tmp_path / "target") as target:
-        name = operations.plan_identity_present(source, "node").apply()["identity_peer_name"]
+        name = identities.plan_identity_present(source, "node").apply()["identity_peer_name"]
         cache = KeyCache(PASSWORD)
         checks = _recording_key_checks(monkeypatch)
-        document = operations.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
+        document = identities.plan_identity_export(source, name, cache).apply()["identity_xml"].encode()
         assert checks == [False]
         del checks[:]
         # The earlier document is a file from outside: its key is checked; the stored one is not.
-        assert not operations.plan_identity_export(source, name, cache, existing=document).changed
+        assert not identities.plan_identity_export(source, name, cache, existing=document).changed
         assert sorted(checks) == [False, True]
         del checks[:]
         # Planned, then decided again under the lock: the document's key is checked once.
-        operations.plan_identity_import(target, document, cache).apply()
+        identities.plan_identity_import(target, document, cache).apply()
         assert checks.count(True) == 1
 
 
 def test_the_group_key_of_an_imported_document_is_checked_once(target, keys, cache, seal_key, monkeypatch):
     data = documents.render_group_config(group_config(keys[0], keys[1], group_key_included=True), seal_key)
     checks = _recording_key_checks(monkeypatch)
-    plan = operations.plan_group_config_import(target, data, cache)
+    plan = configs.plan_group_config_import(target, data, cache)
     plan.apply()
     assert checks == [True]
     assert target.list_memberships()[0].group_key == certs.private_key_to_der(keys[1])
 
 
 def test_describe_document(keys, seal_key):
-    info = operations.describe_document(documents.render_group_config(group_config(keys[0], keys[1]), seal_key))
+    info = configs.describe_document(documents.render_group_config(group_config(keys[0], keys[1]), seal_key))
     assert info["valid"] and info["roles"] == ["administrator"] and len(info["chain"]) == 2
     past = datetime.datetime.now(datetime.timezone.utc) - DAY * 10
     expired = documents.render_group_config(group_config(keys[0], keys[1], gmc_lifetime=DAY, now=past), seal_key)
-    info = operations.describe_document(expired)
+    info = configs.describe_document(expired)
     assert not info["valid"] and info["hresult"]["name"] == "PEER_E_INVALID_TIME_PERIOD"
