@@ -69,7 +69,7 @@ memberships:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, identities
 
 HELD_FIELDS = ("group_peer_name", "cloud", "scope", "cloud_flags", "group_friendly_name", "owner")
 
@@ -84,7 +84,7 @@ def held(record):
 
 def plan_member(store, classifier):
     """The identity plan of the identity module, its result extended with the memberships held."""
-    plan = operations.plan_identity_present(store, classifier)
+    plan = identities.plan_identity_present(store, classifier)
     peer_name = plan.result["identity_peer_name"]
     plan.result["memberships"] = [held(record) for record in store.list_memberships(peer_name)] if peer_name else []
     return plan

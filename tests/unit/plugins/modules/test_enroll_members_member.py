@@ -10,7 +10,7 @@ import datetime
 import os
 
 from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import joins
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import invitations, operations
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import groups, identities, invitations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import Store
 from ansible_collections.peernet.peergroup.plugins.modules import __enroll_members_member as member_module
 from ansible_collections.peernet.peergroup.tests.unit.plugins.modules.module_runner import run_module
@@ -24,8 +24,8 @@ def _apply(plan):
 
 def _owner(path):
     with Store.open(path) as store:
-        owner = _apply(operations.plan_identity_present(store, "owner"))
-        return _apply(operations.plan_group_present(store, owner["identity_peer_name"], "farm"))["group_peer_name"]
+        owner = _apply(identities.plan_identity_present(store, "owner"))
+        return _apply(groups.plan_group_present(store, owner["identity_peer_name"], "farm"))["group_peer_name"]
 
 
 def _issue(owner_path, info, now=None, renew_days=30):
