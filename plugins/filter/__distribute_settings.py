@@ -11,9 +11,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import OVERWRITE_POLICIES
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
-
-OVERWRITE_POLICIES = ("never", "if_newer", "always")
 
 
 def _password_problem(name, value, required):
