@@ -308,6 +308,15 @@ def _check_flags(flags) -> int:
     return flags
 
 
+def _read_cloud(cloud_el, scope_el, flags_el) -> tuple:
+    """``(cloud, scope, flags)`` of CLOUDNAME, SCOPE and CLOUDFLAGS, each checked."""
+    try:
+        cloud = validate_cloud_name(_leaf_text(cloud_el))
+    except PeerError as exc:
+        raise _invalid("CLOUDNAME: %s" % exc.message) from None
+    return cloud, read_scope(_token(scope_el)), _check_flags(_decimal(_token(flags_el), "CLOUDFLAGS"))
+
+
 def _check_group_key(der: bytes, group_peer_name: str, validate: bool = True) -> None:
     """The group key must be the key the group peer name commits to."""
     key = certs.private_key_from_der(der, validate=validate)
@@ -520,12 +529,7 @@ def parse_group_config(data: bytes) -> SealedGroupConfig:
         friendly_name = None
     identity = _secure_peer_name(_leaf_text(identity_el), "IDENTITYPEERNAME")
     group = _secure_peer_name(_leaf_text(group_el), "GROUPPEERNAME")
-    try:
-        cloud = validate_cloud_name(_leaf_text(cloud_el))
-    except PeerError as exc:
-        raise _invalid("CLOUDNAME: %s" % exc.message) from None
-    scope = read_scope(_token(scope_el))
-    flags = _check_flags(_decimal(_token(flags_el), "CLOUDFLAGS"))
+    cloud, scope, flags = _read_cloud(cloud_el, scope_el, flags_el)
     sealed = _read_seal(seal_el)
     chain_der = _base64(gmc_el, _BASE64_ATTRS)
     certificates = certs.chain_from_pkcs7(chain_der)
@@ -732,12 +736,7 @@ def parse_invitation(data: bytes) -> Invitation:
     else:
         cloud_el, scope_el, flags_el, gmc_el, signature_el = _children(root, _INVITATION_CHILDREN)
         friendly_name = None
-    try:
-        cloud = validate_cloud_name(_leaf_text(cloud_el))
-    except PeerError as exc:
-        raise _invalid("CLOUDNAME: %s" % exc.message) from None
-    scope = read_scope(_token(scope_el))
-    flags = _check_flags(_decimal(_token(flags_el), "CLOUDFLAGS"))
+    cloud, scope, flags = _read_cloud(cloud_el, scope_el, flags_el)
     signature = _base64(signature_el)
     if not signature:
         raise _invalid("pn:SIGNATURE is empty")
