@@ -17,7 +17,7 @@ try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
-from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import diff_lines
+from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import diff_lines, without_hresult
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 ARGUMENT_SPEC = {
@@ -36,9 +36,7 @@ ROLE_NAMES = {
     "rekey": "export_configs_rekey",
 }
 
-# A module message ends in "(NAME 0x8...)" and may name the module option: the line names the
-# HRESULT once and the user's variable instead.
-_HRESULT_SUFFIX = re.compile(r"\s*\([A-Z0-9_]+ 0x[0-9A-Fa-f]{8}\)$")
+# A module message may name the module option: the line names the user's variable instead.
 _OPTION_HINT = re.compile(r"\s*\(regenerate=[^)]*\)")
 
 
@@ -112,7 +110,7 @@ def failure_lines(host, refusals, names):
     lines = []
     for kind, planned, result in refusals:
         hresult = (result.get("hresult") or {}).get("name", "error")
-        message = _OPTION_HINT.sub("", _HRESULT_SUFFIX.sub("", result.get("msg") or "the export failed")).rstrip(".")
+        message = _OPTION_HINT.sub("", without_hresult(result.get("msg") or "the export failed")).rstrip(".")
         lines.append("%s: %s: %s.%s" % (host, hresult, message, _hint(kind, planned, hresult, names)))
     return lines
 

@@ -118,8 +118,13 @@ def batch_plans(plans):
     return {"lacking": lacking, "complete": complete, "lines": lines}
 
 
+def without_hresult(message):
+    """A module message without its closing "(NAME 0x8...)": report lines name the HRESULT once."""
+    return _HRESULT_SUFFIX.sub("", message or "")
+
+
 def _clean_message(message):
-    return _MODULE_HINT.sub("", _HRESULT_SUFFIX.sub("", message or "")).strip()
+    return _MODULE_HINT.sub("", without_hresult(message)).strip()
 
 
 def _hint(document, hresult, names, message=""):
