@@ -80,6 +80,14 @@ def _holds(path, data):
         return False
 
 
+def _failed(result, exc):
+    """``result`` failed with ``exc``'s message, and its HRESULT when it has one."""
+    result.update(failed=True, msg=str(exc))
+    if isinstance(exc, PeerError):
+        result["hresult"] = exc.as_dict()
+    return result
+
+
 class DocumentExportAction(ActionBase):
     """Run the export module on the managed node, then write its documents on the controller.
 
@@ -105,12 +113,8 @@ class DocumentExportAction(ActionBase):
                 raise ControllerFileError("two documents have the same controller_dest; each needs its own file")
             for path in paths:
                 check_writable(path, check_mode)
-        except ControllerFileError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
-        except PeerError as exc:
-            result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
-            return result
+        except (ControllerFileError, PeerError) as exc:
+            return _failed(result, exc)
 
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
         if result.get("failed") or result.get("skipped"):
@@ -129,12 +133,8 @@ class DocumentExportAction(ActionBase):
                     entry["controller_dest"] = path
                     entry["controller_changed"] = write_document(path, entry.get(self.content_key), check_mode)
                     controller_changed = controller_changed or entry["controller_changed"]
-        except ControllerFileError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
-        except PeerError as exc:
-            result.update(failed=True, msg=str(exc), hresult=exc.as_dict())
-            return result
+        except (ControllerFileError, PeerError) as exc:
+            return _failed(result, exc)
         result["changed"] = bool(result.get("changed")) or controller_changed
         return result
 
