@@ -23,8 +23,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans
     iso,
     opened_once,
     require_identity,
-    reseal_or_refuse,
-    refuse_wrong_password,
+    regenerate_decision,
 )
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import MembershipRecord
 
@@ -127,18 +126,9 @@ def _config_decision(existing, sealed, config, cache, regenerate, dest_label):
     if existing is None:
         return True, True
     content_changed = sealed is None or _public_content(sealed) != _config_content(config)
-    if regenerate == "never":
-        return False, False
-    if regenerate == "always":
-        return True, content_changed
-    same = False
-    if sealed is not None:
-        # Failures other than the password (an altered or unreadable file) count as different, like openssl_pkcs12.
-        try:
-            same = not sealed.open(cache, check_key=False).diff_fields(config)
-        except PeerError as exc:
-            refuse_wrong_password(exc, dest_label, regenerate)
-    return reseal_or_refuse(same, content_changed, regenerate, dest_label)
+    # Failures other than the password (an altered or unreadable file) count as different, like openssl_pkcs12.
+    holds_same = None if sealed is None else (lambda: not sealed.open(cache, check_key=False).diff_fields(config))
+    return regenerate_decision(content_changed, regenerate, holds_same, dest_label)
 
 
 class ExportRequest(object):

@@ -20,8 +20,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans
     dest_label,
     opened_once,
     require_identity,
-    reseal_or_refuse,
-    refuse_wrong_password,
+    regenerate_decision,
 )
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IdentityRecord
 
@@ -155,17 +154,11 @@ def _identity_decision(existing, identity, cache, regenerate, dest_label):
     except PeerError:
         parsed = None
     content_changed = parsed is None or parsed.peer_name != identity.peer_name
-    if regenerate == "never":
-        return False, False
-    if regenerate == "always":
-        return True, content_changed
-    same = False
-    if parsed is not None:
-        try:
-            same = parsed.open(cache) == (identity.peer_name, _normalised_key(identity.private_key), identity.certificate)
-        except PeerError as exc:
-            refuse_wrong_password(exc, dest_label, regenerate)
-    return reseal_or_refuse(same, content_changed, regenerate, dest_label)
+
+    def holds_same():
+        return parsed.open(cache) == (identity.peer_name, _normalised_key(identity.private_key), identity.certificate)
+
+    return regenerate_decision(content_changed, regenerate, None if parsed is None else holds_same, dest_label)
 
 
 def _normalised_key(private_key_der):

@@ -92,19 +92,28 @@ def dest_label(dest):
     return "dest %s" % dest if dest else "the existing document"
 
 
-def refuse_wrong_password(exc, dest_label, regenerate):
-    """A document the password does not open is kept: a mistyped password must not re-seal everything.
+def regenerate_decision(content_changed, regenerate, holds_same, dest_label):
+    """``(reseal, content_changed)`` for an existing dest under the ``regenerate`` policy.
 
-    Only partial_idempotence, a password rotation, seals it anew.
+    ``holds_same()`` opens the dest and says whether it holds the same content (None: no
+    readable document there). A document the password does not open is kept: a mistyped
+    password must not re-seal everything; only partial_idempotence, a password rotation,
+    seals it anew.
     """
-    if exc.name == "ERROR_INVALID_PASSWORD" and regenerate != "partial_idempotence":
-        raise PeerError(
-            "ERROR_INVALID_PASSWORD",
-            "the password does not open %s; nothing was changed (regenerate=partial_idempotence re-seals it with this password)" % dest_label,
-        ) from None
-
-
-def reseal_or_refuse(same, content_changed, regenerate, dest_label):
+    if regenerate == "never":
+        return False, False
+    if regenerate == "always":
+        return True, content_changed
+    same = False
+    if holds_same is not None:
+        try:
+            same = holds_same()
+        except PeerError as exc:
+            if exc.name == "ERROR_INVALID_PASSWORD" and regenerate != "partial_idempotence":
+                raise PeerError(
+                    "ERROR_INVALID_PASSWORD",
+                    "the password does not open %s; nothing was changed (regenerate=partial_idempotence re-seals it with this password)" % dest_label,
+                ) from None
     if same:
         return False, False
     if regenerate == "fail":
