@@ -63,7 +63,7 @@ PYTEST_ARGS ?=
 # `make compat`: the tests that need neither ansible nor a controller, on every managed-host row
 # of tests/compat/rows.txt (a distribution's Python with its cryptography and lxml), 2 rows at a time;
 # then, on each row whose tests passed, COMPAT_DEMO (empty: none) with the modules on that row.
-COMPAT_TESTS ?= tests/unit/plugins/module_utils tests/reliability/test_hostile_documents.py
+COMPAT_TESTS ?= tests/unit/plugins/module_utils/_peergroup tests/reliability/test_hostile_documents.py
 COMPAT_DEMO ?= demo/run.sh
 COMPAT_JOBS ?= 2
 

@@ -487,7 +487,8 @@ def print_table(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: few targets, memberships and repetitions")
-    parser.add_argument("--output", help="raw results (JSON); default docs/performance.json; with --quick build/bench-quick.json, with another option build/bench-reduced.json")
+    parser.add_argument("--output", help="raw results (JSON); default docs/performance.json, build/bench-quick.json with --quick, "
+                        "build/bench-reduced.json with another option")
     parser.add_argument("--verbose", action="store_true", help="print every playbook run")
     parser.add_argument("--only", choices=SCENARIOS, help="run one scenario: the import_configs measures or the enrolment")
     parser.add_argument("--imports-only", action="store_true", help="only the first run and the re-run of the import (no scale curve, export, chain)")

@@ -58,4 +58,3 @@ def controller_folder(path, inventory_sources=(), variable="the documents folder
             "Choose a folder of your own, for example %s" % (variable, folder, _COLLECTION_ROOT, default_documents_dir())
         )
     return folder
-
