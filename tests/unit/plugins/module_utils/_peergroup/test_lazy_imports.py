@@ -13,10 +13,11 @@ import sys
 
 CORE = "ansible_collections.peernet.peergroup.plugins.module_utils._peergroup"
 
-# The imports of the group_config_import module, then what they loaded.
+# The core imports of the group_config_import module and of module_support (without ansible,
+# which the core's tests run without), then what they loaded.
 _LOADED = """
 import json, sys
-from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import deps, errors, fileio, store
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import configs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.seal import KeyCache
 print(json.dumps(sorted(sys.modules)))
