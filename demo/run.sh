@@ -125,6 +125,14 @@ echo "=== setup: an identity owning two groups on the source"
 run peernet.peergroup.demo_setup >"$work/setup.log" || { cat "$work/setup.log"; exit 1; }
 sed -n '/^PLAY RECAP/,$p' "$work/setup.log"
 
+# Fails the demo when the log of a second run shows a host with changes.
+unchanged_second_run() {
+    if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$1" >/dev/null; then
+        echo "demo: FAILED, the second $2 run changed something" >&2
+        exit 1
+    fi
+}
+
 for pass in 1 2; do
     echo "=== distribute, run $pass"
     if ! run peernet.peergroup.distribute >"$work/run$pass.log" 2>&1; then
@@ -142,10 +150,7 @@ done
 echo "=== documents on the controller"
 find "$work/documents" -type f -printf '    %m %s %f\n' | sort -k3
 
-if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$work/run2.log" >/dev/null; then
-    echo "demo: FAILED, the second run changed something" >&2
-    exit 1
-fi
+unchanged_second_run "$work/run2.log" distribute
 echo "demo: the second distribute run reports changed=0 for every host"
 
 for pass in 1 2; do
@@ -164,8 +169,5 @@ done
 echo "=== public identity files of the members on the controller"
 find "$work/members" -type f -printf '    %m %s %f\n' | sort -k3
 
-if grep -E '^[^ ].*: ok=.*changed=[1-9]' "$work/enroll2.log" >/dev/null; then
-    echo "demo: FAILED, the second enroll run changed something" >&2
-    exit 1
-fi
+unchanged_second_run "$work/enroll2.log" enroll
 echo "demo: OK, the second runs of distribute and of enroll report changed=0 for every host"
