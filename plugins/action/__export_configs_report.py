@@ -9,7 +9,6 @@ line per refusal naming the variable the user set."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 
@@ -17,6 +16,7 @@ try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import diff_lines, without_hresult
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
@@ -75,7 +75,7 @@ def _document(kind, name, item, entry, diff):
         "content_changed": bool(entry.get("content_changed", entry.get("changed"))),
         "controller_changed": bool(entry.get("controller_changed")),
         # Known when the document was not sealed anew: the digest the import rules compare.
-        "digest": hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None and not entry.get("changed") else None,
+        "digest": document_digest(text.encode("utf-8")) if text is not None and not entry.get("changed") else None,
         "diff": diff_lines(name, diff) if diff else [],
     }
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import hashlib
 import re
 import struct
 import sys
@@ -33,6 +32,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
 
 MAX_DOCUMENT_SIZE = 1024 * 1024
 DOCUMENT_VERSION = "1.0"
@@ -533,7 +533,7 @@ def parse_group_config(data: bytes) -> SealedGroupConfig:
     sealed = _read_seal(seal_el)
     chain_der = _base64(gmc_el, _BASE64_ATTRS)
     certificates = certs.chain_from_pkcs7(chain_der)
-    return SealedGroupConfig(identity, group, cloud, scope, flags, chain_der, certificates, sealed, hashlib.sha256(data).hexdigest(), friendly_name)
+    return SealedGroupConfig(identity, group, cloud, scope, flags, chain_der, certificates, sealed, document_digest(data), friendly_name)
 
 
 def _document_friendly_name(text: str) -> str:
@@ -640,7 +640,7 @@ def parse_identity_export(data: bytes) -> IdentityExport:
     pkcs12_data = _base64(data_el, _BASE64_ATTRS)
     if not pkcs12_data:
         raise _invalid("DATA is empty")
-    return IdentityExport(peer_name, pkcs12_data, sealed, hashlib.sha256(data).hexdigest())
+    return IdentityExport(peer_name, pkcs12_data, sealed, document_digest(data))
 
 
 def render_identity_export(peer_name: str, private_key, certificate, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
@@ -742,7 +742,7 @@ def parse_invitation(data: bytes) -> Invitation:
         raise _invalid("pn:SIGNATURE is empty")
     chain_der = _base64(gmc_el, _BASE64_ATTRS)
     certificates = certs.chain_from_pkcs7(chain_der)
-    return Invitation(cloud, scope, flags, chain_der, certificates, friendly_name, signature, hashlib.sha256(data).hexdigest())
+    return Invitation(cloud, scope, flags, chain_der, certificates, friendly_name, signature, document_digest(data))
 
 
 def _not_trusted(message: str) -> PeerError:

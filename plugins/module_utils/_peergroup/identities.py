@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import documents
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import lookup
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import (
@@ -31,13 +32,8 @@ def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     wanted_name = documents.validate_friendly_name(friendly_name) if friendly_name is not None else None
     if key_size not in certs.KEY_SIZES:
         raise PeerError("E_INVALIDARG", "key_size must be one of %s" % ", ".join(map(str, certs.KEY_SIZES)))
-    found = [record for record in store.list_identities() if record.classifier == classifier]
-    if len(found) > 1:
-        # Several identities share the classifier (imported ones, say): the friendly name picks one.
-        found = [record for record in found if record.friendly_name == (wanted_name or classifier)] or found
-    _refuse_ambiguous(found, classifier)
-    if found:
-        record = found[0]
+    record = lookup.identity_by_classifier(store, classifier, wanted_name)
+    if record is not None:
         before = record.public_fields()
         result = _identity_result(record)
         if wanted_name is None or wanted_name == record.friendly_name:
@@ -72,15 +68,6 @@ def plan_identity_present(store, classifier, friendly_name=None, key_size=2048):
     return Plan(True, {}, after, {"identity_peer_name": None, "identity_info_xml": None}, apply)
 
 
-def _refuse_ambiguous(found, classifier):
-    if len(found) > 1:
-        raise PeerError(
-            "E_INVALIDARG",
-            "%d identities have classifier %s (%s); give the friendly name of one, or remove the others by peer_name"
-            % (len(found), classifier, ", ".join(record.peer_name for record in found)),
-        )
-
-
 def _identity_result(record):
     cert = certs.certificate_from_der(record.certificate)
     return {
@@ -100,7 +87,7 @@ def plan_identity_absent(store, peer_name=None, classifier=None, friendly_name=N
             record for record in store.list_identities()
             if record.classifier == classifier and friendly_name in (None, record.friendly_name)
         ]
-        _refuse_ambiguous(records, classifier)
+        lookup.refuse_ambiguous(records, classifier)
     if not records:
         return Plan(False, {}, {}, {"identity_peer_name": peer_name})
     for record in records:

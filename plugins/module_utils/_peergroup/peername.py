@@ -16,11 +16,6 @@ import hashlib
 import re
 from typing import NamedTuple
 
-try:
-    from cryptography.hazmat.primitives import serialization
-except ImportError:  # deps.missing_requirements() reports it before any use
-    serialization = None
-
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 
 # 150 UTF-16 code units including the terminating NUL (MS-PNRP 1.3.1.1).
@@ -80,6 +75,9 @@ def parse(text) -> PeerName:
 
 def authority_for_key(public_key) -> str:
     """SHA-1 over the DER SubjectPublicKeyInfo of ``public_key``, lower-case hex."""
+    # Imported here: names are read without cryptography, so a light read of a store never loads it.
+    from cryptography.hazmat.primitives import serialization
+
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha1(spki).hexdigest()
 

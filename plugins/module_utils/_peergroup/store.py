@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import os
 import sqlite3
 import stat
@@ -220,6 +221,8 @@ class IssuedRecord(NamedTuple):
             "days_left": (datetime.datetime.fromtimestamp(self.not_after, datetime.timezone.utc) - now).days,
             "revoked": self.revoked,
             "revoked_at": None if self.revoked_at is None else iso_time(self.revoked_at),
+            # A member that joined this invitation holds it as its membership's imported_digest.
+            "invitation_digest": document_digest(self.invitation),
         }
 
     def __repr__(self) -> str:
@@ -227,9 +230,22 @@ class IssuedRecord(NamedTuple):
             self.group_peer_name, self.identity_peer_name, self.issuer_peer_name, self.roles, self.not_after, self.revoked_at)
 
 
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso_time(seconds: int) -> str:
     """Seconds since the epoch as ISO 8601 UTC with a 'Z'."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    return time.strftime(ISO_FORMAT, time.gmtime(seconds))
+
+
+def iso_seconds(text: str) -> int:
+    """The inverse of ``iso_time``."""
+    return int(datetime.datetime.strptime(text, ISO_FORMAT).replace(tzinfo=datetime.timezone.utc).timestamp())
+
+
+def document_digest(data: bytes) -> str:
+    """What a store records of a document it took in (``imported_digest``): SHA-256, hex."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def encode_chain(chain) -> bytes:

@@ -33,7 +33,10 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
     Store,
     decode_chain,
     default_store_path,
+    document_digest,
     encode_chain,
+    iso_seconds,
+    iso_time,
 )
 
 CRASH_TRIALS = int(os.environ.get("PEERNET_CRASH_TRIALS", "5"))
@@ -910,3 +913,12 @@ def test_a_dropped_key_leaves_no_bytes_in_the_files(build_without_secure_delete,
     assert _files_hold(store_dir, dropped) == [], "after it is closed"
     with Store.open(store_dir) as store:
         assert store.check_integrity() == []
+
+
+@pytest.mark.parametrize("seconds", [0, 951782400, 4102444799])
+def test_iso_times_read_back(seconds):
+    assert iso_seconds(iso_time(seconds)) == seconds
+
+
+def test_a_document_digest_is_its_sha256():
+    assert document_digest(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
