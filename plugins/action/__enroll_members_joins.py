@@ -11,8 +11,7 @@ does not hold yet. On a re-run that is nothing, so no member runs a join process
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 MEMBER_RESULT = "__enroll_members_identity"
@@ -23,20 +22,9 @@ ARGUMENT_SPEC = {
 
 
 def already_held(membership, invitation_xml):
-    """Whether joining with ``invitation_xml`` would leave ``membership`` (the member module's entry) as it is:
-    same chain, cloud settings and group name. Anything else (a renewal, a new group) is joined, and
-    group_join decides and verifies as always; an invitation that does not read goes there too, to be refused."""
-    if membership is None:
-        return False
-    try:
-        invitation = documents.parse_invitation(invitation_xml.encode("utf-8"))
-    except PeerError:
-        return False
-    return (
-        sorted(certs.fingerprint(cert) for cert in invitation.certificates) == sorted(membership["chain_fingerprints"])
-        and (invitation.cloud, invitation.scope, invitation.cloud_flags) == (membership["cloud"], membership["scope"], membership["cloud_flags"])
-        and invitation.group_friendly_name in (None, membership["group_friendly_name"])
-    )
+    """Whether the member joined these very bytes last (the membership's imported_digest). Anything else
+    (a renewal, a new group) is joined, and group_join decides and verifies as always."""
+    return membership is not None and membership.get("imported_digest") == document_digest(invitation_xml.encode("utf-8"))
 
 
 def joins(issued, identity_peer_name, held=()):

@@ -14,12 +14,15 @@ role: ansible-core loads a role's own plugins only for roles outside collections
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail, AnsibleError
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, documents, fileio
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, clock, documents, fileio, invitations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import iso_seconds
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
@@ -36,6 +39,7 @@ ARGUMENT_SPEC = {
     "controller_dir": {"type": "path"},
     "owner_stores": {"type": "list", "elements": "dict", "required": True},
     "roles": {"type": "list", "elements": "str", "required": True},
+    "renew_days": {"type": "int", "required": True},
 }
 
 
@@ -116,7 +120,37 @@ def _resolve(reference, issuers):
     return found[0], None
 
 
-def plan(members, owners, owner_stores, batch, identities, previous, default_roles, whole_inventory, owner_store_paths=None):
+def identity_info(identity):
+    """The member's PEERIDENTITYINFO, written here from the certificate the member module returned and read
+    back as strictly as a received one; it must describe the peer name the member reported."""
+    try:
+        der = base64.b64decode(identity["identity_certificate"], validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise PeerError("PEER_E_INVALID_CREDENTIAL", "the identity certificate is not base64") from None
+    info = documents.render_identity_info(certs.certificate_from_der(der))
+    if identity_info_peer_name(info) != identity["identity_peer_name"]:
+        raise PeerError("PEER_E_INVALID_CREDENTIAL", "the identity certificate is not that of %s" % identity["identity_peer_name"])
+    return info.decode("utf-8")
+
+
+def _holds_current(owner_store, issuer, peer_name, roles, memberships, renew_days, now):
+    """Whether the member holds the invitation its owner recorded for it, and the owner would hand that
+    invitation back unchanged (invitations.credential_current): then the owner is not called for it."""
+    held = dict((membership["group_peer_name"], membership.get("imported_digest")) for membership in memberships)
+    for record in owner_store.get("issued", []):
+        if record["group_peer_name"] != issuer["group"] or record["identity_peer_name"] != peer_name:
+            continue
+        digest = record.get("invitation_digest")
+        return (
+            not record["revoked"] and digest is not None and held.get(issuer["group"]) == digest
+            and invitations.credential_current(record["issuer_peer_name"], record["roles"], iso_seconds(record["not_before"]),
+                                               iso_seconds(record["not_after"]), issuer["identity"], roles, renew_days, now)
+        )
+    return False
+
+
+def plan(members, owners, owner_stores, batch, identities, previous, default_roles, whole_inventory, owner_store_paths=None,
+         renew_days=30, now=None):
     """The decisions of one run; pure, so that the rules are tested without Ansible.
 
     ``members``: {inventory host of peergroup_members: its peergroup_memberships}, the whole inventory.
@@ -126,7 +160,10 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
     ``whole_inventory``: the play covers every member of the inventory (no --limit left one out).
     A member's removals are decided for the members in ``batch`` only; a host no longer in ``members``
     is revoked only when ``whole_inventory``. ``owner_store_paths``: {owner: its store path or None}.
+    An invitee that holds a credential its owner would not renew (``renew_days`` before its end, at
+    ``now``) is left out of the owners' calls.
     """
+    now = now or clock.utcnow()
     problems = ["%s is not in %s: the role enrols only those hosts" % (host, MEMBERS_GROUP) for host in batch if host not in members]
     owner_store_paths = owner_store_paths or {}
     issuers = _issuers(owners, owner_stores)
@@ -171,6 +208,9 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
                 problems.append("%s: %s" % (host, problem))
                 continue
             kept.append(issuer["group"])
+            if _holds_current(owner_stores.get(issuer["owner"]) or {}, issuer, peer_name, entry["roles"], identity.get("memberships") or [],
+                              renew_days, now):
+                continue
             invitee = {"identity_info_xml": info, "roles": entry["roles"]}
             if entry["lifetime_days"] is not None:
                 invitee["lifetime_days"] = entry["lifetime_days"]
@@ -197,6 +237,18 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
         "forget": forget,
         "pending": pending,
     }
+
+
+def _with_identity_info(host, identity, problems):
+    """The member module's result with the member's PEERIDENTITYINFO added; an identity check mode
+    would create has neither certificate nor document."""
+    if not identity or not identity.get("identity_certificate"):
+        return identity
+    try:
+        return dict(identity, identity_info_xml=identity_info(identity))
+    except PeerError as exc:
+        problems.append("%s: its identity certificate is refused: %s" % (host, exc))
+        return None
 
 
 def _previous(folder, problems):
@@ -254,15 +306,15 @@ class ActionModule(PrivateAction):
         members = dict((host, hostvars[host].get(MEMBERSHIPS_VARIABLE)) for host in groups.get(MEMBERS_GROUP, []))
         batch = list(task_vars.get("ansible_play_batch", []))
         owners = groups.get(OWNERS_GROUP, [])
-        identities = dict((host, hostvars[host].get(IDENTITY_RESULT)) for host in batch)
+        problems = []
+        identities = dict((host, _with_identity_info(host, hostvars[host].get(IDENTITY_RESULT), problems)) for host in batch)
         owner_store_paths = dict((owner, hostvars[owner].get(STORE_PATH_VARIABLE)) for owner in owners)
         owner_stores = dict((entry.get("item"), entry) for entry in args["owner_stores"])
-        problems = []
         previous = _previous(folder, problems)
         try:
             decided = plan(members, owners, owner_stores, batch, identities, previous, args["roles"],
                            whole_inventory=set(members) <= set(task_vars.get("ansible_play_hosts_all", [])),
-                           owner_store_paths=owner_store_paths)
+                           owner_store_paths=owner_store_paths, renew_days=args["renew_days"])
         except ValueError as exc:
             raise AnsibleActionFail(str(exc))
         problems.extend(decided.pop("problems"))

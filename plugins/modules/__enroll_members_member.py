@@ -18,6 +18,7 @@ description:
   - Ensures the member's identity exactly as M(peernet.peergroup.identity) with O(peernet.peergroup.identity#module:state=present)
     does (the key is generated on the member and never leaves it), and returns, in the same process, the memberships
     that identity holds, so that the role joins only what the member lacks.
+  - When the identity exists it parses no certificate, so a re-run loads neither cryptography nor lxml.
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -53,41 +54,58 @@ identity_peer_name:
   description: Peer name of the identity (V(null) for an identity check mode would create).
   returned: always
   type: str
-identity_info_xml:
-  description: The public C(PEERIDENTITYINFO) document of the identity (no secret).
+identity_certificate:
+  description:
+    - The identity certificate (IDC), DER in base64, from which the controller writes the member's public
+      C(PEERIDENTITYINFO); V(null) with the peer name. No secret.
   returned: always
   type: str
 memberships:
   description:
-    - The memberships the identity holds, each with C(group_peer_name), C(chain_fingerprints) (SHA-256 of each
-      certificate of its chain, root first), C(cloud), C(scope), C(cloud_flags), C(group_friendly_name), C(owner).
-    - Non-secret metadata only.
+    - The memberships the identity holds, each with C(group_peer_name) and C(imported_digest) (SHA-256 of the
+      C(PEERINVITATION) it joined last, which the owner's store records of what it issued).
   returned: always
   type: list
   elements: dict
 """
 
+import base64
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.peernet.peergroup.plugins.module_utils import module_support
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, identities
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import lookup
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import Plan
 
-HELD_FIELDS = ("group_peer_name", "cloud", "scope", "cloud_flags", "group_friendly_name", "owner")
 
-
-def held(record):
-    """What the role compares with an invitation: the chain (by fingerprints) and the fields a join stores."""
-    fields = record.public_fields()
-    summary = dict((name, fields[name]) for name in HELD_FIELDS)
-    summary["chain_fingerprints"] = [certs.fingerprint(certs.certificate_from_der(der)) for der in record.chain]
-    return summary
+def member_facts(store, record):
+    """What the enrolment plan needs of a member, read without parsing a certificate."""
+    if record is None:
+        return {"identity_peer_name": None, "identity_certificate": None, "memberships": []}
+    return {
+        "identity_peer_name": record.peer_name,
+        "identity_certificate": base64.b64encode(record.certificate).decode("ascii"),
+        "memberships": [{"group_peer_name": membership.group_peer_name, "imported_digest": membership.imported_digest}
+                        for membership in store.list_memberships(record.peer_name)],
+    }
 
 
 def plan_member(store, classifier):
-    """The identity plan of the identity module, its result extended with the memberships held."""
-    plan = identities.plan_identity_present(store, classifier)
-    peer_name = plan.result["identity_peer_name"]
-    plan.result["memberships"] = [held(record) for record in store.list_memberships(peer_name)] if peer_name else []
-    return plan
+    """The identity plan of the identity module (state=present), with the member's facts as its result."""
+    record = lookup.identity_by_classifier(store, classifier)
+    if record is not None:
+        # A re-run ends here: nothing below loads cryptography or lxml.
+        summary = record.public_fields()
+        return Plan(False, summary, summary, member_facts(store, record))
+    # Imported here: only a new identity needs cryptography (its key is generated on the member).
+    from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import identities
+
+    created = identities.plan_identity_present(store, classifier)
+
+    def apply():
+        peer_name = created.apply()["identity_peer_name"]
+        return member_facts(store, store.get_identity(peer_name))
+
+    return Plan(created.changed, created.diff_before, created.diff_after, member_facts(store, None), apply)
 
 
 def main():

@@ -16,7 +16,8 @@ description:
   - "PRIVATE: internal to role P(peernet.peergroup.enroll_members#role); do not use directly. Its options and
     results change with the role."
   - Plans one enrolment run on the controller from the inventory, the owners' stores and the members'
-    identities, and keeps each member's public C(PEERIDENTITYINFO) in the controller folder.
+    identities, and keeps each member's public C(PEERIDENTITYINFO) in the controller folder, written from the
+    identity certificate the member returned.
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -44,6 +45,12 @@ options:
     type: list
     elements: str
     required: true
+  renew_days:
+    description:
+      - The role's C(enroll_members_renew_days). A member that holds a credential its owner would hand back unchanged
+        (more days left, same issuer and roles) is left out of the owner's call.
+    type: int
+    required: true
 """
 
 EXAMPLES = r"""
@@ -57,13 +64,16 @@ EXAMPLES = r"""
         memberships: []
         issued: []
     roles: [member]
+    renew_days: 30
   run_once: true
   register: enrolment
 """
 
 RETURN = r"""
 calls:
-  description: One M(peernet.peergroup.group_invitation) call per owner, issuer and group.
+  description:
+    - One M(peernet.peergroup.group_invitation) call per owner, issuer and group with something to issue, renew or
+      revoke; none on a run that changes nothing.
   returned: always
   type: list
   elements: dict

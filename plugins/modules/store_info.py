@@ -148,9 +148,9 @@ memberships:
     imported_digest:
       version_added: 0.2.0
       description:
-        - SHA-256 (hex) of the C(PEERGROUPCONFIG) document last imported into this membership by
-          M(peernet.peergroup.group_config_import); V(null) when it was not imported (created or
-          renewed on this host).
+        - SHA-256 (hex) of the document last imported into this membership, the C(PEERGROUPCONFIG) of
+          M(peernet.peergroup.group_config_import) or the C(PEERINVITATION) of M(peernet.peergroup.group_join);
+          V(null) when it was not imported (created or renewed on this host).
         - M(peernet.peergroup.group_config_import) of a document with this digest (the
           P(peernet.peergroup.config_info#filter) filter returns it as C(digest)) changes nothing.
         - Not secret.
@@ -195,6 +195,12 @@ issued:
       type: bool
     revoked_at:
       description: When it was revoked (ISO 8601 UTC, C(Z)); V(null) when not revoked.
+      type: str
+    invitation_digest:
+      description:
+        - SHA-256 (hex) of the recorded C(PEERINVITATION). A member that joined it holds it as the C(imported_digest) of
+          its membership, which is how P(peernet.peergroup.enroll_members#role) leaves out the owner's call for a
+          member that holds a credential not yet due for renewal.
       type: str
 integrity_problems:
   description: Problems found by the store's integrity check; empty when the store is sound.

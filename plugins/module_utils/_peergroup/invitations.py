@@ -264,7 +264,9 @@ def _decide(store, issuer, invitee, renew_days, now, seen):
             "the credential of %s in group %s was revoked at %s; set reinstate to issue it again"
             % (name, group, iso_time(recorded.revoked_at)),
         )
-    if recorded is not None and not recorded.revoked and _still_good(recorded, issuer, roles, renew_days, now):
+    if recorded is not None and not recorded.revoked and credential_current(
+            recorded.issuer_peer_name, recorded.roles, recorded.not_before, recorded.not_after,
+            issuer.membership.identity_peer_name, roles, renew_days, now):
         entry = _entry(group, name, roles, iso_time(recorded.not_before), iso_time(recorded.not_after),
                        recorded.invitation.decode("utf-8"), "unchanged", False)
         return entry, recorded, _diff_side(recorded), None
@@ -300,13 +302,15 @@ def _decide(store, issuer, invitee, renew_days, now, seen):
     return entry, recorded, after, write
 
 
-def _still_good(recorded, issuer, roles, renew_days, now):
-    """Whether the recorded credential is what is asked for and not due for renewal."""
+def credential_current(recorded_issuer, recorded_roles, not_before, not_after, issuer, roles, renew_days, now):
+    """Whether a recorded credential (``not_before``, ``not_after`` in epoch seconds) is what ``issuer``
+    is asked to grant with ``roles`` and not due for renewal at ``now``: then it is not issued again.
+    The owner decides with it, and the enrolment plan on the controller, to leave out the owner's call."""
     return (
-        recorded.issuer_peer_name == issuer.membership.identity_peer_name
-        and recorded.roles == roles
-        and recorded.not_before <= _seconds(now)
-        and recorded.not_after - _seconds(now) > renew_days * 86400
+        recorded_issuer == issuer
+        and tuple(recorded_roles) == tuple(sorted(set(roles)))
+        and not_before <= _seconds(now)
+        and not_after - _seconds(now) > renew_days * 86400
     )
 
 
@@ -360,11 +364,16 @@ def plan_join(store, data, now=None):
     existing = store.get_membership(name, group)
     record = received_membership(
         name, group, invitation.cloud, invitation.scope, invitation.cloud_flags, chain, None, invitation.group_friendly_name or None, existing,
+        imported_digest=invitation.digest,
     )
     after = _membership_summary(record, chain)
+
+    def keep():
+        store.put_membership(record, imported_digest=invitation.digest)
+
     result = {"identity_peer_name": name, "group_peer_name": group, "roles": after["roles"], "not_after": after["not_after"]}
     if existing is None:
-        return Plan(True, {}, after, dict(result, action="joined"), lambda: store.put_membership(record))
+        return Plan(True, {}, after, dict(result, action="joined"), keep)
     before = _existing_summary(existing)
     if existing.group_key is not None:
         raise PeerError(
@@ -372,17 +381,20 @@ def plan_join(store, data, now=None):
             "identity %s owns group %s (its store holds the group key); an invitation never replaces that membership" % (name, group),
         )
     if existing.chain == record.chain:
-        if existing._replace(imported_digest=None) == record:
-            return Plan(False, before, before, dict(result, action="unchanged"))
+        if existing._replace(imported_digest=None) == record._replace(imported_digest=None):
+            if existing.imported_digest == invitation.digest:
+                return Plan(False, before, before, dict(result, action="unchanged"))
+            # Bookkeeping only: the enrolment plan sees by the digest that the member holds this invitation.
+            return Plan(False, before, before, dict(result, action="unchanged"), keep)
         # Same credential, new cloud settings or name from the issuer: taken as they come.
-        return Plan(True, before, after, dict(result, action="updated"), lambda: store.put_membership(record))
+        return Plan(True, before, after, dict(result, action="updated"), keep)
     refusals = _renewal_refusals(existing, chain)
     if refusals:
         raise PeerError(
             "PEER_E_ALREADY_EXISTS",
             "identity %s already holds a membership of group %s that this invitation does not renew: %s" % (name, group, "; ".join(refusals)),
         )
-    return Plan(True, before, after, dict(result, action="renewed"), lambda: store.put_membership(record))
+    return Plan(True, before, after, dict(result, action="renewed"), keep)
 
 
 def _existing_summary(record):

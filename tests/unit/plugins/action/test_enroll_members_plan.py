@@ -7,6 +7,8 @@ decided from the inventory for the hosts of the run only; and the controller fol
 
 from __future__ import annotations
 
+import base64
+import datetime
 import os
 import stat
 from unittest import mock
@@ -41,12 +43,52 @@ def identity(peer_name):
     return {"identity_peer_name": peer_name, "identity_info_xml": "<PEERIDENTITYINFO of %s>" % peer_name}
 
 
-def run(members, stores, batch=None, identities=None, previous=None, whole_inventory=True, owners=("owner",)):
+NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+def run(members, stores, batch=None, identities=None, previous=None, whole_inventory=True, owners=("owner",), renew_days=30):
     batch = list(members) if batch is None else batch
     if identities is None:
         identities = dict((host, identity({"member1": P1, "member2": P2}[host])) for host in batch)
     return plan(members, list(owners), stores, batch, identities, previous or {}, ["member"], whole_inventory,
-                owner_store_paths={"owner": "/srv/owner-store"})
+                owner_store_paths={"owner": "/srv/owner-store"}, renew_days=renew_days, now=NOW)
+
+
+def recorded(peer_name, group, days_left=200, digest="d1", roles=("member",), issuer=OWNER_ID, revoked=False, started_days_ago=1):
+    """store_info's entry of a credential the owner issued, as it records it."""
+    def iso(days):
+        return (NOW + datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return dict(issued(peer_name, group, revoked, issuer), roles=list(roles), not_before=iso(-started_days_ago), not_after=iso(days_left),
+                invitation_digest=digest)
+
+
+def holding(peer_name, group, digest="d1"):
+    return dict(identity(peer_name), memberships=[{"group_peer_name": group, "imported_digest": digest}])
+
+
+def test_a_member_that_holds_its_current_credential_costs_its_owner_no_call():
+    stores = {"owner": {"memberships": [membership(LAB)], "issued": [recorded(P1, LAB)]}}
+    decided = run({"member1": [{"group": "lab"}]}, stores, identities={"member1": holding(P1, LAB)})
+    assert decided["problems"] == [] and decided["calls"] == []
+    assert decided["leave"] == {"member1": []} and decided["write"] == {"member1": identity(P1)["identity_info_xml"]}
+
+
+@pytest.mark.parametrize("record, entry, held_digest", [
+    (recorded(P1, LAB, digest="d0"), {"group": "lab"}, "d1"),  # the member holds another invitation
+    (recorded(P1, LAB), {"group": "lab"}, None),  # the member holds none (it left, or its store was lost)
+    (recorded(P1, LAB, days_left=30), {"group": "lab"}, "d1"),  # inside renew_days: due for renewal
+    (recorded(P1, LAB), {"group": "lab", "roles": ["inviting-member", "member"]}, "d1"),  # other roles asked for
+    (recorded(P1, LAB, issuer="9" * 40 + ".other"), {"group": "lab"}, "d1"),  # another issuer recorded it
+    (recorded(P1, LAB, revoked=True), {"group": "lab"}, "d1"),  # revoked: the owner refuses or reinstates
+    (recorded(P1, LAB, started_days_ago=-1), {"group": "lab"}, "d1"),  # starts later (the owner's clock ran ahead)
+    (recorded(P2, LAB), {"group": "lab"}, "d1"),  # recorded for another identity
+])
+def test_the_owner_is_called_for_a_credential_it_would_not_hand_back_as_held(record, entry, held_digest):
+    stores = {"owner": {"memberships": [membership(LAB)], "issued": [record]}}
+    member = dict(identity(P1), memberships=[] if held_digest is None else [{"group_peer_name": LAB, "imported_digest": held_digest}])
+    decided = run({"member1": [entry]}, stores, identities={"member1": member})
+    assert [invitee["identity_info_xml"] for invitee in decided["calls"][0]["invitees"]] == [identity(P1)["identity_info_xml"]]
 
 
 def test_first_run_one_call_per_owner_and_group_with_every_member():
@@ -191,6 +233,16 @@ def identity_info():
     return name, documents.render_identity_info(certs.make_identity_certificate(key, name))
 
 
+@pytest.fixture(scope="module")
+def member_result():
+    """What the member module returns: the peer name, the identity certificate, the memberships held."""
+    key = certs.generate_key()
+    name = str(peername.secure_name(key.public_key(), "member1"))
+    certificate = certs.make_identity_certificate(key, name)
+    return {"identity_peer_name": name, "identity_certificate": base64.b64encode(certs.certificate_to_der(certificate)).decode(),
+            "memberships": []}, documents.render_identity_info(certificate)
+
+
 def test_the_peer_name_of_an_identity_file(identity_info):
     name, data = identity_info
     assert plan_module.identity_info_peer_name(data) == name
@@ -234,11 +286,10 @@ def task_vars(members, info, batch=None, inventory_sources=()):
 OWNER_STORES = [{"item": "owner", "memberships": [membership(LAB)], "issued": []}]
 
 
-def test_the_action_writes_each_identity_once_and_public(tmp_path, identity_info):
-    name, data = identity_info
+def test_the_action_writes_each_identity_once_and_public(tmp_path, member_result):
+    info, data = member_result
     folder = tmp_path / "members"
-    info = {"identity_peer_name": name, "identity_info_xml": data.decode()}
-    args = {"controller_dir": str(folder), "owner_stores": OWNER_STORES, "roles": ["member"]}
+    args = {"controller_dir": str(folder), "owner_stores": OWNER_STORES, "roles": ["member"], "renew_days": 30}
     first = make_action(args).run(task_vars=task_vars(["member1"], info))
     assert first["changed"] is True and first["written"] == ["member1.peeridentityinfo.xml"]
     assert first["calls"][0]["store_path"] == "/srv/owner-store"
@@ -249,11 +300,10 @@ def test_the_action_writes_each_identity_once_and_public(tmp_path, identity_info
     assert second["changed"] is False and second["written"] == []
 
 
-def test_the_action_in_check_mode_writes_nothing(tmp_path, identity_info):
-    name, data = identity_info
+def test_the_action_in_check_mode_writes_nothing(tmp_path, member_result):
+    info, _data = member_result
     folder = tmp_path / "members"
-    info = {"identity_peer_name": name, "identity_info_xml": data.decode()}
-    args = {"controller_dir": str(folder), "owner_stores": OWNER_STORES, "roles": ["member"]}
+    args = {"controller_dir": str(folder), "owner_stores": OWNER_STORES, "roles": ["member"], "renew_days": 30}
     result = make_action(args, check_mode=True).run(task_vars=task_vars(["member1"], info))
     assert result["changed"] is True and not folder.exists()
 
@@ -264,22 +314,36 @@ def test_the_action_forgets_a_removed_host_known_from_its_file(tmp_path, identit
     folder.mkdir()
     (folder / "gone.peeridentityinfo.xml").write_bytes(data)
     stores = [{"item": "owner", "memberships": [membership(LAB)], "issued": [issued(name, LAB)]}]
-    args = {"controller_dir": str(folder), "owner_stores": stores, "roles": ["member"]}
+    args = {"controller_dir": str(folder), "owner_stores": stores, "roles": ["member"], "renew_days": 30}
     result = make_action(args).run(task_vars=task_vars(["member2"], identity(P2)))
     assert result["forget"] == ["gone.peeridentityinfo.xml"]
     assert {"peer_name": name, "state": "absent"} in result["calls"][0]["invitees"]
 
 
+@pytest.mark.parametrize("change, text", [
+    ({"identity_peer_name": P1}, "is not that of " + P1),
+    ({"identity_certificate": "not base64!"}, "is not base64"),
+    ({"identity_certificate": base64.b64encode(b"0\x03\x02\x01\x00").decode()}, "PEER_E_INVALID_CREDENTIAL|E_INVALIDARG"),
+])
+def test_the_action_refuses_an_identity_certificate_that_is_not_the_members(tmp_path, member_result, change, text):
+    info, _data = member_result
+    folder = tmp_path / "members"
+    args = {"controller_dir": str(folder), "owner_stores": OWNER_STORES, "roles": ["member"], "renew_days": 30}
+    with pytest.raises(AnsibleActionFail, match="member1: its identity certificate is refused: .*(%s).*Nothing was issued" % text):
+        make_action(args).run(task_vars=task_vars(["member1"], dict(info, **change)))
+    assert not folder.exists()
+
+
 def test_the_action_refuses_a_folder_inside_an_inventory_source(tmp_path):
     (tmp_path / "inventory").mkdir()
-    args = {"controller_dir": str(tmp_path / "inventory" / "members"), "owner_stores": [], "roles": ["member"]}
+    args = {"controller_dir": str(tmp_path / "inventory" / "members"), "owner_stores": [], "roles": ["member"], "renew_days": 30}
     with pytest.raises(AnsibleActionFail, match="inside the inventory source"):
         make_action(args).run(task_vars=task_vars(["member1"], identity(P1), inventory_sources=[str(tmp_path / "inventory")]))
 
 
 def test_the_action_fails_before_anything_on_a_problem(tmp_path):
     folder = tmp_path / "members"
-    args = {"controller_dir": str(folder), "owner_stores": [], "roles": ["member"]}
+    args = {"controller_dir": str(folder), "owner_stores": [], "roles": ["member"], "renew_days": 30}
     with pytest.raises(AnsibleActionFail, match="no host of peergroup_owners holds group lab.*Nothing was issued"):
         make_action(args).run(task_vars=task_vars(["member1"], identity(P1)))
     assert not folder.exists()

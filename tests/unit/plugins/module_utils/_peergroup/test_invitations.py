@@ -141,6 +141,29 @@ def test_renewal_window_and_join_of_the_renewal(world):
     _expect("PEER_E_ALREADY_EXISTS", invitations.plan_join, store, first["invitations"][0]["invitation_xml"].encode(), now=later)
 
 
+def test_a_joined_membership_records_the_digest_the_issuer_shows(world):
+    store, name, info = world.members[0]
+    entry = _issue(world.owner, [Invitee(identity_info_xml=info)])[1]["invitations"][0]
+    invitations.plan_join(store, entry["invitation_xml"].encode()).apply()
+    [record] = world.owner.recorded_inventory()["issued"]
+    assert store.get_membership(name, world.group).imported_digest == record["invitation_digest"]
+
+
+@pytest.mark.parametrize("recorded_issuer, recorded_roles, start_days, end_days, roles, current", [
+    ("owner", ("member",), -1, 31, ["member"], True),
+    ("owner", ("member",), -1, 30, ["member"], False),  # renew_days (30) or fewer left: renewed
+    ("owner", ("member",), 1, 300, ["member"], False),  # starts later than now
+    ("other", ("member",), -1, 300, ["member"], False),
+    ("owner", ("member",), -1, 300, ["inviting-member", "member"], False),
+    ("owner", ("inviting-member", "member"), -1, 300, ["member", "inviting-member", "member"], True),
+])
+def test_a_recorded_credential_is_handed_back_while_current(recorded_issuer, recorded_roles, start_days, end_days, roles, current):
+    now = _now()
+    seconds = int(now.timestamp())
+    assert invitations.credential_current(recorded_issuer, recorded_roles, seconds + start_days * 86400, seconds + end_days * 86400,
+                                          "owner", roles, 30, now) is current
+
+
 def test_lifetime_is_clipped_to_the_issuer(tmp_path):
     short = World(str(tmp_path), gmc_lifetime_days=20)
     try:
