@@ -11,7 +11,7 @@ does not hold yet. On a re-run that is nothing, so no member runs a join process
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest, holds_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 MEMBER_RESULT = "__enroll_members_identity"
@@ -24,7 +24,7 @@ ARGUMENT_SPEC = {
 def already_held(membership, invitation_xml):
     """Whether the member joined these very bytes last (the membership's imported_digest). Anything else
     (a renewal, a new group) is joined, and group_join decides and verifies as always."""
-    return membership is not None and membership.get("imported_digest") == document_digest(invitation_xml.encode("utf-8"))
+    return membership is not None and holds_document(membership.get("imported_digest"), document_digest(invitation_xml.encode("utf-8")))
 
 
 def joins(issued, identity_peer_name, held=()):

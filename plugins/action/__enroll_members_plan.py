@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, clock, documents, fileio, invitations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import iso_seconds
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import holds_document, iso_seconds
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
@@ -140,9 +140,8 @@ def _holds_current(owner_store, issuer, peer_name, roles, memberships, renew_day
     for record in owner_store.get("issued", []):
         if record["group_peer_name"] != issuer["group"] or record["identity_peer_name"] != peer_name:
             continue
-        digest = record.get("invitation_digest")
         return (
-            not record["revoked"] and digest is not None and held.get(issuer["group"]) == digest
+            not record["revoked"] and holds_document(held.get(issuer["group"]), record.get("invitation_digest"))
             and invitations.credential_current(record["issuer_peer_name"], record["roles"], iso_seconds(record["not_before"]),
                                                iso_seconds(record["not_after"]), issuer["identity"], roles, renew_days, now)
         )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import holds_document
+
 # The role's own variable names; the distribute playbook passes its peergroup_* names instead.
 ROLE_NAMES = {
     "password": "import_configs_password",
@@ -63,19 +65,19 @@ def pending_documents(documents, store):
     document imported last time. A store that could not be read holds nothing.
     """
     identities = {identity["peer_name"] for identity in store.get("identities", [])}
-    imported = {
-        (membership["identity_peer_name"], membership["group_peer_name"], membership["imported_digest"])
+    imported = dict(
+        ((membership["identity_peer_name"], membership["group_peer_name"]), membership.get("imported_digest"))
         for membership in store.get("memberships", [])
-        if membership.get("imported_digest")
-    }
+    )
     pending = []
     for document in documents:
         if not document["valid"]:
             continue
         if document["kind"] == "identity":
+            # The peer name commits to the key: an identity the store holds imports nothing (identities.py).
             held = document["identity"] in identities
         else:
-            held = (document["identity"], document["group"], document["digest"]) in imported
+            held = holds_document(imported.get((document["identity"], document["group"])), document["digest"])
         if not held:
             pending.append(document)
     return pending

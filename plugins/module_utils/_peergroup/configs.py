@@ -25,7 +25,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans
     require_identity,
     regenerate_decision,
 )
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import MembershipRecord
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import MembershipRecord, holds_document
 
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
 
@@ -215,8 +215,7 @@ def _decide_group_import(store, sealed, open_document, overwrite):
     existing = store.get_membership(identity_name, group_name)
     result = {"identity_peer_name": identity_name, "group_peer_name": group_name}
 
-    if existing is not None and existing.imported_digest == sealed.digest:
-        # The very document already imported: nothing to decide, no KDF.
+    if existing is not None and holds_document(existing.imported_digest, sealed.digest):
         summary = membership_summary(existing)
         result.update(_import_result(summary, []))
         return Plan(False, summary, summary, result)

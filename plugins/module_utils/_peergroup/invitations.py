@@ -24,7 +24,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import received_membership
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import Plan
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, iso_time
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, holds_document, iso_time
 
 STATES = ("present", "absent")
 MAX_LIFETIME_DAYS = 36500
@@ -382,7 +382,7 @@ def plan_join(store, data, now=None):
         )
     if existing.chain == record.chain:
         if existing._replace(imported_digest=None) == record._replace(imported_digest=None):
-            if existing.imported_digest == invitation.digest:
+            if holds_document(existing.imported_digest, invitation.digest):
                 return Plan(False, before, before, dict(result, action="unchanged"))
             # Bookkeeping only: the enrolment plan sees by the digest that the member holds this invitation.
             return Plan(False, before, before, dict(result, action="unchanged"), keep)

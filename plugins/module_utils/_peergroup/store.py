@@ -248,6 +248,13 @@ def document_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def holds_document(imported_digest, digest) -> bool:
+    """Whether a membership whose ``imported_digest`` it is was made by importing the document of ``digest``:
+    importing it again changes nothing. group_config_import and group_join decide so, and the roles'
+    plans on the controller leave such a document out by the same rule, from store_info."""
+    return imported_digest is not None and imported_digest == digest
+
+
 def encode_chain(chain) -> bytes:
     """DER certificates, root first, as one blob of 4-byte big-endian length + DER."""
     return b"".join(_LENGTH.pack(len(der)) + der for der in chain)

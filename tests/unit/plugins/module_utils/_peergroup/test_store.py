@@ -35,6 +35,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
     default_store_path,
     document_digest,
     encode_chain,
+    holds_document,
     iso_seconds,
     iso_time,
 )
@@ -922,3 +923,9 @@ def test_iso_times_read_back(seconds):
 
 def test_a_document_digest_is_its_sha256():
     assert document_digest(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_a_membership_holds_only_the_document_it_was_imported_from():
+    assert holds_document("d1", "d1")
+    assert not holds_document("d1", "d2")
+    assert not holds_document(None, None)  # created or renewed here: no document holds it
