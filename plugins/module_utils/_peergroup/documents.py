@@ -543,6 +543,19 @@ def _document_friendly_name(text: str) -> str:
         raise PeerError(exc.name, "pn:GROUPFRIENDLYNAME: %s" % exc.message) from None
 
 
+def _group_lines(cloud, scope, flags, chain_der, friendly_name):
+    """The group's elements a PEERGROUPCONFIG and a PEERINVITATION both carry, in document order."""
+    lines = [
+        "  <CLOUDNAME>%s</CLOUDNAME>" % _escape(cloud),
+        "  <SCOPE>%s</SCOPE>" % SCOPE_TOKENS[scope],
+        "  <CLOUDFLAGS>%d</CLOUDFLAGS>" % flags,
+        _base64_element("GMC", chain_der),
+    ]
+    if friendly_name is not None:
+        lines.append('  <pn:GROUPFRIENDLYNAME xmlns:pn="%s">%s</pn:GROUPFRIENDLYNAME>' % (PN_NS, _escape(friendly_name)))
+    return lines
+
+
 def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: bytes | None = None) -> bytes:
     """Write and seal a PEERGROUPCONFIG document (UTF-8).
 
@@ -567,13 +580,7 @@ def render_group_config(config: GroupConfig, seal_key: seal.SealKey, nonce: byte
         '<%s VERSION="%s">' % (GROUP_CONFIG_TAG, DOCUMENT_VERSION),
         "  <IDENTITYPEERNAME>%s</IDENTITYPEERNAME>" % _escape(identity),
         "  <GROUPPEERNAME>%s</GROUPPEERNAME>" % _escape(group),
-        "  <CLOUDNAME>%s</CLOUDNAME>" % _escape(cloud),
-        "  <SCOPE>%s</SCOPE>" % SCOPE_TOKENS[scope],
-        "  <CLOUDFLAGS>%d</CLOUDFLAGS>" % flags,
-        _base64_element("GMC", chain_der),
-    ]
-    if friendly_name is not None:
-        lines.append('  <pn:GROUPFRIENDLYNAME xmlns:pn="%s">%s</pn:GROUPFRIENDLYNAME>' % (PN_NS, _escape(friendly_name)))
+    ] + _group_lines(cloud, scope, flags, chain_der, friendly_name)
     lines += _seal_lines(kdf, salt, kcv, nonce, ciphertext)
     lines.append("</%s>" % GROUP_CONFIG_TAG)
     return _document(lines)
@@ -781,13 +788,7 @@ def render_invitation(cloud: str, scope: str, cloud_flags: int, chain, group_fri
     signature = certs.sign(signing_key, _invitation_signed_data(cloud, scope, flags, chain_der, friendly_name))
     lines = [
         '<%s VERSION="%s">' % (INVITATION_TAG, DOCUMENT_VERSION),
-        "  <CLOUDNAME>%s</CLOUDNAME>" % _escape(cloud),
-        "  <SCOPE>%s</SCOPE>" % SCOPE_TOKENS[scope],
-        "  <CLOUDFLAGS>%d</CLOUDFLAGS>" % flags,
-        _base64_element("GMC", chain_der),
-    ]
-    if friendly_name is not None:
-        lines.append('  <pn:GROUPFRIENDLYNAME xmlns:pn="%s">%s</pn:GROUPFRIENDLYNAME>' % (PN_NS, _escape(friendly_name)))
+    ] + _group_lines(cloud, scope, flags, chain_der, friendly_name)
     lines.append('  <pn:SIGNATURE xmlns:pn="%s">%s</pn:SIGNATURE>' % (PN_NS, _b64(signature)))
     lines.append("</%s>" % INVITATION_TAG)
     return _document(lines)
