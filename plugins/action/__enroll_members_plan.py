@@ -133,19 +133,15 @@ def identity_info(identity):
     return info.decode("utf-8")
 
 
-def _holds_current(owner_store, issuer, peer_name, roles, memberships, renew_days, now):
-    """Whether the member holds the invitation its owner recorded for it, and the owner would hand that
+def _holds_current(record, issuer, roles, memberships, renew_days, now):
+    """Whether the member holds the invitation ``record`` (its owner's, or None) and the owner would hand that
     invitation back unchanged (invitations.credential_current): then the owner is not called for it."""
+    if record is None or record["revoked"]:
+        return False
     held = dict((membership["group_peer_name"], membership.get("imported_digest")) for membership in memberships)
-    for record in owner_store.get("issued", []):
-        if record["group_peer_name"] != issuer["group"] or record["identity_peer_name"] != peer_name:
-            continue
-        return (
-            not record["revoked"] and holds_document(held.get(issuer["group"]), record.get("invitation_digest"))
-            and invitations.credential_current(record["issuer_peer_name"], record["roles"], iso_seconds(record["not_before"]),
-                                               iso_seconds(record["not_after"]), issuer["identity"], roles, renew_days, now)
-        )
-    return False
+    return holds_document(held.get(issuer["group"]), record.get("invitation_digest")) and invitations.credential_current(
+        record["issuer_peer_name"], record["roles"], iso_seconds(record["not_before"]), iso_seconds(record["not_after"]),
+        issuer["identity"], roles, renew_days, now)
 
 
 def plan(members, owners, owner_stores, batch, identities, previous, default_roles, whole_inventory, owner_store_paths=None,
@@ -166,6 +162,8 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
     problems = ["%s is not in %s: the role enrols only those hosts" % (host, MEMBERS_GROUP) for host in batch if host not in members]
     owner_store_paths = owner_store_paths or {}
     issuers = _issuers(owners, owner_stores)
+    recorded = dict(((owner, record["group_peer_name"], record["identity_peer_name"]), record)
+                    for owner in owners for record in (owner_stores.get(owner) or {}).get("issued", []))
     calls = {}
     order = []
 
@@ -207,8 +205,8 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
                 problems.append("%s: %s" % (host, problem))
                 continue
             kept.append(issuer["group"])
-            if _holds_current(owner_stores.get(issuer["owner"]) or {}, issuer, peer_name, entry["roles"], identity.get("memberships") or [],
-                              renew_days, now):
+            if _holds_current(recorded.get((issuer["owner"], issuer["group"], peer_name)), issuer, entry["roles"],
+                              identity.get("memberships") or [], renew_days, now):
                 continue
             invitee = {"identity_info_xml": info, "roles": entry["roles"]}
             if entry["lifetime_days"] is not None:
