@@ -11,7 +11,7 @@ does not hold yet. On a re-run that is nothing, so no member runs a join process
 
 from __future__ import annotations
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest, holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest, holds_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
 MEMBER_RESULT = "__enroll_members_identity"

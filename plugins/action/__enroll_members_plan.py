@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import certs, clock, documents, fileio, invitations
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import holds_document, iso_seconds
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import iso_seconds
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.controller_folder import controller_folder, default_documents_dir
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 

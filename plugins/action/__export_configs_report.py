@@ -16,7 +16,7 @@ try:
     from ansible.plugins.action import VariableLayer
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import diff_lines, without_hresult
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 

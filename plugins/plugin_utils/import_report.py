@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import holds_document
 
 # The role's own variable names; the distribute playbook passes its peergroup_* names instead.
 ROLE_NAMES = {

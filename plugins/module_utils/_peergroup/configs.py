@@ -25,7 +25,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans
     require_identity,
     regenerate_decision,
 )
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import MembershipRecord, holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import MembershipRecord
 
 OVERWRITE_POLICIES = ("never", "if_newer", "always")
 

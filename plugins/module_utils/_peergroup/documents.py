@@ -32,7 +32,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import peername
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import seal
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import document_digest
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest
 
 MAX_DOCUMENT_SIZE = 1024 * 1024
 DOCUMENT_VERSION = "1.0"

@@ -24,7 +24,8 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup impor
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError, shown
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.configs import received_membership
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.plans import Plan
-from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, holds_document, iso_time
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import holds_document
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import IssuedRecord, MembershipRecord, iso_time
 
 STATES = ("present", "absent")
 MAX_LIFETIME_DAYS = 36500

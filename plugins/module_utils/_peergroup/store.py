@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import hashlib
 import os
 import sqlite3
 import stat
@@ -22,6 +21,7 @@ import time
 from typing import NamedTuple, Optional, Tuple
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import clock
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 
 STORE_FILE = "store.db"
@@ -241,18 +241,6 @@ def iso_time(seconds: int) -> str:
 def iso_seconds(text: str) -> int:
     """The inverse of ``iso_time``."""
     return int(datetime.datetime.strptime(text, ISO_FORMAT).replace(tzinfo=datetime.timezone.utc).timestamp())
-
-
-def document_digest(data: bytes) -> str:
-    """What a store records of a document it took in (``imported_digest``): SHA-256, hex."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def holds_document(imported_digest, digest) -> bool:
-    """Whether a membership whose ``imported_digest`` it is was made by importing the document of ``digest``:
-    importing it again changes nothing. group_config_import and group_join decide so, and the roles'
-    plans on the controller leave such a document out by the same rule, from store_info."""
-    return imported_digest is not None and imported_digest == digest
 
 
 def encode_chain(chain) -> bytes:

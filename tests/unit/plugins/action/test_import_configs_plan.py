@@ -7,6 +7,10 @@ the role's facts for a host that lacks nothing."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
@@ -124,3 +128,22 @@ def test_check_mode_counts_what_the_export_would_write_and_reports_the_change():
     # A real run ignores the prediction: the export wrote the documents before.
     real = make_action(args, store).run(task_vars={"inventory_hostname": "node1"})
     assert real["predicted"] == [] and real["changed"] is False
+
+
+
+_LOADED = """
+import json, sys
+import ansible.plugins.action
+before = set(sys.modules)
+from ansible_collections.peernet.peergroup.plugins.action import __import_configs_plan
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_the_per_host_action_loads_no_store_and_no_crypto():
+    # It runs in a fresh worker for every target of a re-run: what it adds to Ansible's own imports, each target pays for.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    added = json.loads(subprocess.run([sys.executable, "-c", _LOADED], env=env, check=True, stdout=subprocess.PIPE).stdout)
+    heavy = ("sqlite3", "cryptography", "lxml", "ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store")
+    assert any(name.endswith("plugin_utils.import_report") for name in added)
+    assert [name for name in added if name.startswith(heavy)] == []

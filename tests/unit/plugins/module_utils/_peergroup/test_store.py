@@ -26,6 +26,7 @@ import time
 import pytest
 
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup import store as store_module
+from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest, holds_document
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.errors import PeerError
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store import (
     IdentityRecord,
@@ -33,9 +34,7 @@ from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.store
     Store,
     decode_chain,
     default_store_path,
-    document_digest,
     encode_chain,
-    holds_document,
     iso_seconds,
     iso_time,
 )
