@@ -130,7 +130,6 @@ def test_check_mode_counts_what_the_export_would_write_and_reports_the_change():
     assert real["predicted"] == [] and real["changed"] is False
 
 
-
 _LOADED = """
 import json, sys
 import ansible.plugins.action
