@@ -365,7 +365,6 @@ def plan_join(store, data, now=None):
     existing = store.get_membership(name, group)
     record = received_membership(
         name, group, invitation.cloud, invitation.scope, invitation.cloud_flags, chain, None, invitation.group_friendly_name or None, existing,
-        imported_digest=invitation.digest,
     )
     after = _membership_summary(record, chain)
 
@@ -382,7 +381,7 @@ def plan_join(store, data, now=None):
             "identity %s owns group %s (its store holds the group key); an invitation never replaces that membership" % (name, group),
         )
     if existing.chain == record.chain:
-        if existing._replace(imported_digest=None) == record._replace(imported_digest=None):
+        if existing._replace(imported_digest=None) == record:
             if holds_document(existing.imported_digest, invitation.digest):
                 return Plan(False, before, before, dict(result, action="unchanged"))
             # Bookkeeping only: the enrolment plan sees by the digest that the member holds this invitation.
