@@ -134,13 +134,13 @@ def identity_info(identity):
     return info.decode("utf-8")
 
 
-def _holds_current(record, issuer, roles, memberships, renew_days, now):
-    """Whether the member holds the invitation ``record`` (its owner's, or None) and the owner would hand that
-    invitation back unchanged (invitations.credential_current): then the owner is not called for it."""
+def _holds_current(record, issuer, roles, held_digest, renew_days, now):
+    """Whether the member, whose membership of the group has ``held_digest``, holds the invitation ``record``
+    (its owner's, or None) and the owner would hand that invitation back unchanged
+    (invitations.credential_current): then the owner is not called for it."""
     if record is None or record["revoked"]:
         return False
-    held = dict((membership["group_peer_name"], membership.get("imported_digest")) for membership in memberships)
-    return holds_document(held.get(issuer["group"]), record.get("invitation_digest")) and invitations.credential_current(
+    return holds_document(held_digest, record.get("invitation_digest")) and invitations.credential_current(
         record["issuer_peer_name"], record["roles"], iso_seconds(record["not_before"]), iso_seconds(record["not_after"]),
         issuer["identity"], roles, renew_days, now)
 
@@ -199,6 +199,7 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
             pending.append(host)  # check mode: an identity not created yet has no peer name
             continue
         write[host] = info
+        held = dict((membership["group_peer_name"], membership.get("imported_digest")) for membership in identity.get("memberships") or [])
         kept = []
         for entry in wanted:
             issuer, problem = _resolve(entry["group"], issuers)
@@ -207,7 +208,7 @@ def plan(members, owners, owner_stores, batch, identities, previous, default_rol
                 continue
             kept.append(issuer["group"])
             if _holds_current(recorded.get((issuer["owner"], issuer["group"], peer_name)), issuer, entry["roles"],
-                              identity.get("memberships") or [], renew_days, now):
+                              held.get(issuer["group"]), renew_days, now):
                 continue
             invitee = {"identity_info_xml": info, "roles": entry["roles"]}
             if entry["lifetime_days"] is not None:
