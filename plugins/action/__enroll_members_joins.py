@@ -6,11 +6,15 @@
 # The leading __ keeps it out of ansible-doc's lists; it may change in any release.
 """Picks, on the controller, once for the play batch, what each member joins and leaves in this run:
 the groups taken out of its list (from the plan), and the invitations the owners issued to it that it
-does not hold yet. On a re-run that is nothing, so no member runs a join process at all.
+does not hold yet. On a re-run that is nothing, so no member runs a join process at all. After the
+owners' calls, it also removes the controller files of the hosts the plan forgets (revoked by them).
 """
 
 from __future__ import annotations
 
+import os
+
+from ansible.errors import AnsibleActionFail
 from ansible_collections.peernet.peergroup.plugins.module_utils._peergroup.digests import document_digest, holds_document
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
@@ -18,6 +22,8 @@ MEMBER_RESULT = "__enroll_members_identity"
 ARGUMENT_SPEC = {
     "issued": {"type": "list", "elements": "dict", "required": True},
     "leave": {"type": "dict", "required": True},
+    "folder": {"type": "path", "required": True},
+    "forget": {"type": "list", "elements": "str", "default": []},
 }
 
 
@@ -55,6 +61,25 @@ def steps(issued, leave, members):
     return planned
 
 
+def forget(folder, names, check_mode):
+    """Remove the files ``names`` of ``folder`` (the plan's, one per host removed from the inventory); the
+    names of those that were (or would be) there. A name is never a path: the plan made it."""
+    forgotten = []
+    for name in names:
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise AnsibleActionFail("%r is not a file name" % name)
+        path = os.path.join(folder, name)
+        if not os.path.lexists(path):
+            continue
+        forgotten.append(name)
+        if not check_mode:
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                raise AnsibleActionFail("cannot remove %s: %s" % (path, exc.strerror))
+    return forgotten
+
+
 def busy(planned):
     """The hosts of ``planned`` (``steps``) with a call to make, sorted."""
     return sorted(host for host, calls in planned.items() if calls)
@@ -69,5 +94,6 @@ class ActionModule(PrivateAction):
         hostvars = task_vars["hostvars"]
         members = dict((host, hostvars[host].get(MEMBER_RESULT)) for host in task_vars.get("ansible_play_batch", []))
         planned = steps(args["issued"], args["leave"], members)
-        result.update(changed=False, steps=planned, busy=busy(planned))
+        forgotten = forget(args["folder"], args["forget"], self._task.check_mode)
+        result.update(changed=bool(forgotten), steps=planned, busy=busy(planned), forgotten=forgotten)
         return result

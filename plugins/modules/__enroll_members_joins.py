@@ -18,6 +18,8 @@ description:
   - Picks, on the controller, once for the play batch, what each member leaves (the plan's decision) and the
     invitations the owners issued to it in this run that it does not hold yet (same chain, cloud settings and group
     name), so that a member with nothing to do starts no join process.
+  - Removes from the controller folder the files of the hosts the plan forgets (removed from the inventory and
+    revoked by the owners' calls before this task).
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
@@ -41,6 +43,15 @@ options:
     description: The groups each member leaves, by inventory host, as P(peernet.peergroup.__enroll_members_plan#module) returns them.
     type: dict
     required: true
+  folder:
+    description: The controller folder of the members' files, as P(peernet.peergroup.__enroll_members_plan#module) returns it.
+    type: path
+    required: true
+  forget:
+    description: The files of O(folder) to remove, as P(peernet.peergroup.__enroll_members_plan#module) returns them.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -53,6 +64,8 @@ EXAMPLES = r"""
     # The plan's leave, by inventory host.
     leave:
       web1: []
+    folder: ~/.local/share/peernet/members
+    forget: []
   run_once: true
   register: member_steps
 """
@@ -67,6 +80,12 @@ steps:
 busy:
   description:
     - The inventory hosts of the batch with a call in RV(steps), sorted.
+  returned: always
+  type: list
+  elements: str
+forgotten:
+  description:
+    - The files of O(folder) removed (in check mode, that would be removed); a change.
   returned: always
   type: list
   elements: str

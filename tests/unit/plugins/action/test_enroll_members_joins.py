@@ -2,12 +2,14 @@
 # Copyright (c) peernet.peergroup contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the enroll_members role's pick of one member's invitations."""
+"""Unit tests of the enroll_members role's pick of one member's invitations, and of the files it forgets."""
 
 from __future__ import annotations
 
+import pytest
+from ansible.errors import AnsibleActionFail
 
-from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import busy, joins, steps
+from ansible_collections.peernet.peergroup.plugins.action.__enroll_members_joins import busy, forget, joins, steps
 
 
 def invitation(peer_name, group, xml):
@@ -43,3 +45,30 @@ def test_steps_leave_first_then_join_for_every_member_of_the_batch():
 def test_busy_names_only_the_hosts_with_a_call_to_make():
     assert busy({"member2": [{"state": "absent"}], "member1": [], "member3": [{"state": "present"}, {"state": "absent"}]}) == ["member2", "member3"]
     assert busy({"member1": []}) == []
+
+
+def test_forget_removes_the_files_named_and_says_which(tmp_path):
+    (tmp_path / "gone.peeridentityinfo.xml").write_text("<info/>")
+    (tmp_path / "kept.peeridentityinfo.xml").write_text("<info/>")
+    names = ["gone.peeridentityinfo.xml", "never-there.peeridentityinfo.xml"]
+    assert forget(str(tmp_path), names, check_mode=True) == ["gone.peeridentityinfo.xml"]
+    assert (tmp_path / "gone.peeridentityinfo.xml").exists()
+    assert forget(str(tmp_path), names, check_mode=False) == ["gone.peeridentityinfo.xml"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept.peeridentityinfo.xml"]
+    assert forget(str(tmp_path), names, check_mode=False) == []
+
+
+@pytest.mark.parametrize("name", ["../outside.peeridentityinfo.xml", "sub/x.peeridentityinfo.xml", "..", ""])
+def test_forget_removes_nothing_outside_the_folder(tmp_path, name):
+    folder = tmp_path / "members"
+    folder.mkdir()
+    (tmp_path / "outside.peeridentityinfo.xml").write_text("<info/>")
+    with pytest.raises(AnsibleActionFail, match="is not a file name"):
+        forget(str(folder), [name], check_mode=False)
+    assert (tmp_path / "outside.peeridentityinfo.xml").exists()
+
+
+def test_forget_refuses_a_folder_in_place_of_a_file(tmp_path):
+    (tmp_path / "odd.peeridentityinfo.xml").mkdir()
+    with pytest.raises(AnsibleActionFail, match="cannot remove"):
+        forget(str(tmp_path), ["odd.peeridentityinfo.xml"], check_mode=False)
