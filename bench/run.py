@@ -41,7 +41,6 @@ PASSWORD_VARIABLE = "PEERNET_BENCH_PASSWORD"
 MIB = 1024 * 1024
 
 # The actions of a re-run that run on every host, and the floor's one module.
-VALIDATE_ACTION = "ansible.builtin.validate_argument_spec"
 PLAN_ACTION = "peernet.peergroup.__import_configs_plan"
 FLOOR_ACTION = "ansible.builtin.stat"
 MEMBER_ACTION = "peernet.peergroup.__enroll_members_member"
@@ -124,12 +123,10 @@ def outside_tasks(runs):
 def rerun_breakdown(role_runs, floor_runs):
     """Medians of where a re-run's wall time goes, beside the floor's.
 
-    The argument validation and the plan run on every host; every other task of a re-run runs
-    once for the batch (tasks/main.yml); start-up is the wall time outside any task."""
-    per_host = (VALIDATE_ACTION, PLAN_ACTION)
-    once = [[task for task in run["tasks"] if task["action"] not in per_host] for run in role_runs]
+    The plan (which checks the role's variables too) runs on every host; every other task of a re-run
+    runs once for the batch (tasks/main.yml); start-up is the wall time outside any task."""
+    once = [[task for task in run["tasks"] if task["action"] != PLAN_ACTION] for run in role_runs]
     return {
-        "validation": median(task_seconds(role_runs, VALIDATE_ACTION)),
         "plan": median(task_seconds(role_runs, PLAN_ACTION)),
         "run_once": median([sum(task["seconds"] for task in tasks) for tasks in once]),
         "run_once_tasks": sorted(set(len(tasks) for tasks in once)),
@@ -607,7 +604,6 @@ def run_import(profile, root, runner):
         row("  KDF runs in a re-run", median(rerun["role_kdf"]), unit="", target=0),
         row("  start-up, outside any task", breakdown["start_up"], breakdown["floor_start_up"], unit="s"),
         row("  store read and plan, per host", breakdown["plan"], breakdown["floor_stat"], unit="s"),
-        row("  argument validation, per host", breakdown["validation"], unit="s"),
         row("  %s tasks run once" % "/".join(str(count) for count in breakdown["run_once_tasks"]), breakdown["run_once"], unit="s"),
     ]
     for name, seconds in breakdown["run_once_by_task"]:

@@ -13,8 +13,10 @@ try:
 except ImportError:  # ansible-core < 2.21: only the result's ansible_facts, which it keeps as host facts
     VariableLayer = None
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.import_report import pending_documents, predicted_pending, summarize
+from ansible_collections.peernet.peergroup.plugins.plugin_utils import role_variables
 from ansible_collections.peernet.peergroup.plugins.plugin_utils.private_action import PrivateAction
 
+ROLE = "import_configs"
 ARGUMENT_SPEC = {
     "documents": {"type": "list", "elements": "dict", "required": True},
     "expected": {"type": "list", "elements": "dict", "default": []},
@@ -23,11 +25,13 @@ ARGUMENT_SPEC = {
 
 
 class ActionModule(PrivateAction):
-    """Read the target's store with store_info and plan the import of ``documents`` there."""
+    """Check the host's role variables, read the target's store with store_info and plan the import of
+    ``documents`` there: the role's first step on each target."""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def decide(self, result, args, task_vars):
+        role_variables.check(ROLE, task_vars, self._templar.template)
         documents = args["documents"]
         store_args = {"verify": False}
         if args["store_path"] is not None:

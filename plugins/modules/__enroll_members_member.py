@@ -19,11 +19,15 @@ description:
     does (the key is generated on the member and never leaves it), and returns, in the same process, the memberships
     that identity holds, so that the role joins only what the member lacks.
   - When the identity exists it parses no certificate, so a re-run loads neither cryptography nor lxml.
+  - Before the module runs, its action plugin checks the member's role variables against the role's argument spec,
+    so that the role's playbook needs no validation task of Ansible's on every member.
 author:
   - peernet.peergroup contributors (@peernet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - peernet.peergroup.common
+  - peernet.peergroup.common.action_plugin
 attributes:
   check_mode:
     support: full

@@ -14,6 +14,8 @@ short_description: Tell which import_configs documents a host store still lacks
 description:
   - The first step of the P(peernet.peergroup.import_configs#role) role on each target, in one
     task so that an idempotent re-run costs one module per host.
+  - Checks the host's role variables against the role's argument spec first, so that the role's
+    playbook needs no validation task of Ansible's on every target.
   - Reads the store with M(peernet.peergroup.store_info) and
     O(peernet.peergroup.store_info#module:verify=false) (no certificate parsed, no password)
     and returns the valid documents it does not hold yet, by the import

@@ -32,6 +32,8 @@ from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.impor
 
 IDENTITY = identity_document()
 CONFIG = config_document()
+# The role's variables as a target's task sees them, already templated.
+HOST_VARS = {"inventory_hostname": "node1", "import_configs_password": "pw-of-node1", "import_configs_overwrite": "never"}
 
 
 def make_action(args, store_result, check_mode=False):
@@ -42,6 +44,7 @@ def make_action(args, store_result, check_mode=False):
     action = ImportPlanAction(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
     action._execute_module = mock.MagicMock(return_value=store_result)
     action.register_host_variables = mock.MagicMock()
+    action._templar.template = lambda value: value
     return action
 
 
@@ -58,7 +61,7 @@ def published_facts(action, result):
 
 def test_the_store_is_read_once_without_verification():
     action = make_action({"documents": [IDENTITY], "store_path": "/srv/peernet"}, store_holding())
-    action.run(task_vars={"inventory_hostname": "node1"})
+    action.run(task_vars=HOST_VARS)
     call = action._execute_module.call_args.kwargs
     assert call["module_name"] == "peernet.peergroup.store_info"
     assert call["module_args"] == {"verify": False, "store_path": "/srv/peernet"}
@@ -66,13 +69,13 @@ def test_the_store_is_read_once_without_verification():
 
 def test_without_store_path_the_module_default_applies():
     action = make_action({"documents": [IDENTITY]}, store_holding())
-    action.run(task_vars={"inventory_hostname": "node1"})
+    action.run(task_vars=HOST_VARS)
     assert action._execute_module.call_args.kwargs["module_args"] == {"verify": False}
 
 
 def test_a_host_that_lacks_a_document_gets_it_pending_and_no_facts():
     action = make_action({"documents": [IDENTITY, CONFIG]}, store_holding(identities=[MEMBER]))
-    result = action.run(task_vars={"inventory_hostname": "node1"})
+    result = action.run(task_vars=HOST_VARS)
     assert result["pending"] == [CONFIG]
     assert result["changed"] is False
     assert "ansible_facts" not in result
@@ -82,7 +85,7 @@ def test_a_host_that_lacks_a_document_gets_it_pending_and_no_facts():
 def test_a_host_that_lacks_nothing_gets_the_role_facts():
     store = store_holding(identities=[MEMBER], imported=[(GROUP, CONFIG["digest"])])
     action = make_action({"documents": [IDENTITY, CONFIG]}, store)
-    result = action.run(task_vars={"inventory_hostname": "node1"})
+    result = action.run(task_vars=HOST_VARS)
     assert result["pending"] == []
     facts = published_facts(action, result)
     assert facts["import_configs_changed"] is False
@@ -93,14 +96,14 @@ def test_a_host_that_lacks_nothing_gets_the_role_facts():
 def test_check_mode_says_would_import():
     store = store_holding(identities=[MEMBER])
     action = make_action({"documents": [IDENTITY]}, store, check_mode=True)
-    result = action.run(task_vars={"inventory_hostname": "node1"})
+    result = action.run(task_vars=HOST_VARS)
     assert published_facts(action, result)["import_configs_summary"]["line"] == "node1: would import 0, unchanged 1, refused 0"
 
 
 def test_an_unreadable_store_leaves_every_document_pending_and_says_why():
     failed = {"failed": True, "msg": "store /srv/peernet is group-writable", "hresult": {"name": "PEER_E_NO_KEY_ACCESS"}}
     action = make_action({"documents": [IDENTITY, CONFIG]}, failed)
-    result = action.run(task_vars={"inventory_hostname": "node1"})
+    result = action.run(task_vars=HOST_VARS)
     assert result["pending"] == [IDENTITY, CONFIG]
     assert result["store_problem"] == "store /srv/peernet is group-writable"
     assert "failed" not in result
@@ -109,7 +112,18 @@ def test_an_unreadable_store_leaves_every_document_pending_and_says_why():
 def test_documents_are_required():
     action = make_action({"store_path": "/srv/peernet"}, store_holding())
     with pytest.raises(AnsibleActionFail, match="documents"):
-        action.run(task_vars={"inventory_hostname": "node1"})
+        action.run(task_vars=HOST_VARS)
+    action._execute_module.assert_not_called()
+
+
+@pytest.mark.parametrize("wrong", [{"import_configs_overwrite": "sometimes"}, {"import_configs_fail_on_invalid": "perhaps"},
+                                   {"import_configs_group_passwords": "pw-of-all-groups"}])
+def test_a_wrong_role_variable_fails_the_host_before_its_store_is_read(wrong):
+    action = make_action({"documents": [IDENTITY]}, store_holding())
+    with pytest.raises(AnsibleActionFail, match="variables of role peernet.peergroup.import_configs failed") as failure:
+        action.run(task_vars=dict(HOST_VARS, **wrong))
+    assert sorted(wrong)[0] in str(failure.value)
+    assert "pw-of" not in str(failure.value)
     action._execute_module.assert_not_called()
 
 
@@ -119,14 +133,14 @@ def test_check_mode_counts_what_the_export_would_write_and_reports_the_change():
     entry = {key: new_config[key] for key in ("kind", "label", "identity", "group")}
     args = {"documents": [IDENTITY, CONFIG], "expected": [dict(entry, digest=None)]}
     action = make_action(args, store, check_mode=True)
-    result = action.run(task_vars={"inventory_hostname": "node1"})
+    result = action.run(task_vars=HOST_VARS)
     assert result["pending"] == [] and [document["label"] for document in result["predicted"]] == [new_config["label"]]
     assert result["changed"] is True
     facts = published_facts(action, result)
     assert facts["import_configs_changed"] is True
     assert facts["import_configs_summary"]["line"].startswith("node1: would import 1 (test-lab.peergroupconfig.xml")
     # A real run ignores the prediction: the export wrote the documents before.
-    real = make_action(args, store).run(task_vars={"inventory_hostname": "node1"})
+    real = make_action(args, store).run(task_vars=HOST_VARS)
     assert real["predicted"] == [] and real["changed"] is False
 
 

@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.peernet.peergroup.plugins.filter.__import_configs_batch import import_configs_batch
-from ansible_collections.peernet.peergroup.tests.unit.plugins.action.test_import_configs_plan import make_action
+from ansible_collections.peernet.peergroup.tests.unit.plugins.action.test_import_configs_plan import HOST_VARS, make_action
 from ansible_collections.peernet.peergroup.tests.unit.plugins.plugin_utils.import_documents import (
     GROUP,
     MEMBER,
@@ -23,7 +23,7 @@ DOCUMENTS = [identity_document(), config_document()]
 
 
 def plan(host, store):
-    return make_action({"documents": DOCUMENTS}, store).run(task_vars={"inventory_hostname": host})
+    return make_action({"documents": DOCUMENTS}, store).run(task_vars=dict(HOST_VARS, inventory_hostname=host))
 
 
 def test_the_batch_from_registered_plans():
