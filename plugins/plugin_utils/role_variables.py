@@ -14,6 +14,7 @@ validator, one task per host fewer. A play that runs the role with ``roles:`` ge
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import yaml
 from ansible.errors import AnsibleActionFail
@@ -32,6 +33,15 @@ def argument_spec(role):
     return specs["argument_specs"][ENTRY_POINT]["options"]
 
 
+def _strings(value):
+    """Every string a value holds (the passwords of a dict of passwords, say)."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set)):
+        return set().union(*(_strings(item) for item in value))
+    return set() if value is None else set([str(value)])
+
+
 def check(role, task_vars, template):
     """Fail, as Ansible's own validation would, when a variable of ``role`` in ``task_vars`` does not
     match the role's argument spec; ``template`` resolves the variables as the task sees them. The
@@ -42,6 +52,6 @@ def check(role, task_vars, template):
         provided = template(provided)
     errors = ArgumentSpecValidator(spec).validate(provided).error_messages
     if errors:
-        secrets = set(str(provided[name]) for name, option in spec.items() if option.get("no_log") and provided.get(name) is not None)
+        secrets = set().union(*(_strings(provided.get(name)) for name, option in spec.items() if option.get("no_log")))
         raise AnsibleActionFail("Validation of the variables of role peernet.peergroup.%s failed: %s"
                                 % (role, "; ".join(remove_values(errors, secrets))))

@@ -62,12 +62,15 @@ def test_a_host_without_role_variables_is_not_templated():
 
 def test_the_value_of_a_no_log_variable_never_appears(monkeypatch):
     # Ansible's message for a number that is not one quotes the value.
-    spec = {"pin": {"type": "int", "no_log": True}, "tries": {"type": "int"}}
+    spec = {"pin": {"type": "int", "no_log": True}, "pins": {"type": "dict", "no_log": True}, "tries": {"type": "int"},
+            "retries": {"type": "int"}}
     monkeypatch.setattr(role_variables, "argument_spec", lambda role: spec)
+    variables = {"pin": "hunter2-pin", "pins": {"lab": ["hunter3-pin"]}, "tries": "hunter3-pin", "retries": "many"}
     with pytest.raises(AnsibleActionFail) as failure:
-        role_variables.check("enroll_members", {"pin": "hunter2-pin", "tries": "many"}, _untemplated)
+        role_variables.check("enroll_members", variables, _untemplated)
     message = str(failure.value)
-    assert "'pin'" in message and "hunter2-pin" not in message
+    assert "'pin'" in message and "'tries'" in message
+    assert "hunter2-pin" not in message and "hunter3-pin" not in message
     assert "many" in message
 
 
