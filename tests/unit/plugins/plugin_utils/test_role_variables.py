@@ -60,11 +60,22 @@ def test_a_host_without_role_variables_is_not_templated():
     role_variables.check("enroll_members", {"inventory_hostname": "m1", "import_configs_overwrite": "sometimes"}, template)
 
 
+class _QuotingValidator(object):
+    """Quotes every value it is given, as newer ansible-core messages do for a value they cannot convert."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def validate(self, parameters):
+        messages = ["argument %r is wrong: %r" % (name, value) for name, value in sorted(parameters.items())]
+        return type("Result", (), {"error_messages": messages})()
+
+
 def test_the_value_of_a_no_log_variable_never_appears(monkeypatch):
-    # Ansible's message for a number that is not one quotes the value.
     spec = {"pin": {"type": "int", "no_log": True}, "pins": {"type": "dict", "no_log": True}, "tries": {"type": "int"},
             "retries": {"type": "int"}}
     monkeypatch.setattr(role_variables, "argument_spec", lambda role: spec)
+    monkeypatch.setattr(role_variables, "ArgumentSpecValidator", _QuotingValidator)
     variables = {"pin": "hunter2-pin", "pins": {"lab": ["hunter3-pin"]}, "tries": "hunter3-pin", "retries": "many"}
     with pytest.raises(AnsibleActionFail) as failure:
         role_variables.check("enroll_members", variables, _untemplated)
